@@ -1,0 +1,40 @@
+package org.mlp4j;
+
+/**
+ * Receives progress from {@link Trainer#fit}, on the training thread. Implementations should be quick;
+ * both methods may return {@code false} to stop training after the current step.
+ */
+public interface TrainingListener {
+
+    /** After every optimizer step. */
+    default boolean onBatch(BatchStats stats) {
+        return true;
+    }
+
+    /** After every epoch. */
+    default boolean onEpoch(EpochStats stats) {
+        return true;
+    }
+
+    /**
+     * @param epoch     1-based epoch
+     * @param batch     0-based batch within the epoch
+     * @param batches   batches per epoch
+     * @param samples   samples in this batch
+     * @param loss      mean loss of this batch (before the step)
+     * @param iteration optimizer steps so far, this one included
+     */
+    record BatchStats(int epoch, int batch, int batches, int samples, double loss, long iteration) {
+    }
+
+    /**
+     * @param epoch         1-based epoch
+     * @param loss          mean training loss over the epoch's batches
+     * @param accuracy      training accuracy over the epoch (cross-entropy and BCE networks) or NaN
+     * @param samples       samples seen in the epoch
+     * @param seconds       wall time of the epoch
+     * @param samplesPerSecond training throughput of the epoch
+     */
+    record EpochStats(int epoch, double loss, double accuracy, long samples, double seconds, double samplesPerSecond) {
+    }
+}

@@ -1,0 +1,95 @@
+package org.mlp4j.internal.kernel;
+
+import org.mlp4j.Activation;
+
+/**
+ * The numeric kernels behind mlp4j, over flat {@code float[]} arrays with explicit offsets. Two
+ * implementations exist: {@link ScalarKernels} (the reference) and the Vector API one in
+ * {@code org.mlp4j.internal.vector}; {@link KernelProvider} picks one at startup.
+ *
+ * <p>Matrices are row-major. A dense layer's weight {@code W[rows][cols]} lies at
+ * {@code w[wOff + r*cols + c]} and its bias at {@code w[bOff + r]}. Callers validate arguments; kernels
+ * assume valid offsets and lengths.
+ */
+public interface Kernels {
+
+    /** Short name for logs and benchmarks ("vector-256", "scalar"). */
+    String name();
+
+    // ---- single sample -------------------------------------------------------------------------------
+
+    /**
+     * Fused dense forward: {@code z[r] = b[r] + sum_c W[r,c]*x[c]}, {@code a[r] = act(z[r])} for every row.
+     * {@code z} may be null (inference). Softmax is left to the caller ({@code a = z} here).
+     */
+    void denseForward(float[] w, int wOff, int bOff, int rows, int cols, float[] x, int xOff,
+                      float[] z, int zOff, float[] a, int aOff, Activation act, float slope);
+
+    /** Input gradient {@code dx[c] = sum_r delta[r]*W[r,c]} (overwrites {@code dx}). */
+    void denseBackwardInput(float[] w, int wOff, int rows, int cols, float[] delta, int deltaOff,
+                            float[] dx, int dxOff);
+
+    /** Outer-product accumulation {@code g[r,c] += delta[r]*x[c]} and bias {@code gb[r] += delta[r]}. */
+    void accumulateOuterProduct(float[] g, int gOff, int gbOff, int rows, int cols, float[] delta, int deltaOff,
+                                float[] x, int xOff);
+
+    // ---- mini-batch (matrix) kernels ----------------------------------------------------------------
+
+    /**
+     * Batched dense forward: {@code Z[b,r] = bias[r] + sum_c A[b,c]*W[r,c]} for {@code b < batch}, with
+     * {@code Act[b,r] = act(Z[b,r])}; A is {@code [batch][cols]}, Z and Act are {@code [batch][rows]}.
+     * {@code z} may be null. Softmax is left to the caller.
+     */
+    void gemmForward(float[] a, int aOff, int batch, float[] w, int wOff, int bOff, int rows, int cols,
+                     float[] z, int zOff, float[] act, int actOff, Activation activation, float slope);
+
+    /** Batched input gradient {@code dA[b,c] = sum_r dZ[b,r]*W[r,c]} (overwrites dA, {@code [batch][cols]}). */
+    void gemmBackwardInput(float[] dz, int dzOff, int batch, float[] w, int wOff, int rows, int cols,
+                           float[] da, int daOff);
+
+    /**
+     * Batched weight gradient {@code G[r,c] += sum_b dZ[b,r]*A[b,c]} and {@code gb[r] += sum_b dZ[b,r]}: the
+     * sum over the batch of the outer products {@code delta (x) a_prev}.
+     */
+    void gemmWeightGradient(float[] dz, int dzOff, int batch, float[] a, int aOff, int rows, int cols,
+                            float[] g, int gOff, int gbOff);
+
+    /**
+     * In-place activation backward for a hidden layer: {@code d[i] = dL/dz} from {@code d[i] = dL/da}, given
+     * that layer's {@code z} and {@code a} at the same offsets. Softmax is not elementwise and not allowed.
+     */
+    void activationBackward(Activation act, float slope, float[] d, float[] z, float[] a, int off, int len);
+
+    // ---- vector utilities ---------------------------------------------------------------------------
+
+    /** {@code dst[i] += src[i]} over {@code [off, off+len)} of both arrays. */
+    void add(float[] dst, float[] src, int off, int len);
+
+    /** {@code a[i] *= s} over {@code [off, off+len)}. */
+    void scale(float[] a, int off, int len, float s);
+
+    /** {@code sum a[i]^2} over {@code [off, off+len)}, accumulated so that it does not overflow float. */
+    double sumOfSquares(float[] a, int off, int len);
+
+    // ---- optimizer updates, elementwise over [off, off+len) of the flat parameter array --------------
+
+    /**
+     * SGD (torch.optim.SGD): L2 term, momentum buffer (copied from the gradient on the first step,
+     * {@code firstStep}), dampening, Nesterov. {@code buf} is unused when momentum is 0.
+     */
+    void sgd(float[] p, float[] g, float[] buf, int off, int len, float lr, float momentum, float dampening,
+             boolean nesterov, float weightDecay, boolean firstStep);
+
+    /**
+     * Adam / AdamW: {@code decoupled} selects AdamW's {@code p *= decayFactor} (= 1 - lr*wd, rounded from
+     * double) instead of Adam's L2 term {@code g + wd*p}. {@code stepSize = lr/bc1} and
+     * {@code bc2Sqrt = sqrt(1 - beta2^t)} are computed by the caller in double.
+     */
+    void adam(float[] p, float[] g, float[] m, float[] v, int off, int len, float beta1, float oneMinusBeta1,
+              float beta2, float oneMinusBeta2, float eps, float stepSize, float bc2Sqrt, float weightDecay,
+              boolean decoupled, float decayFactor);
+
+    /** RMSprop (torch.optim.RMSprop), optionally centered ({@code ga} non-null) and with momentum. */
+    void rmsprop(float[] p, float[] g, float[] sq, float[] ga, float[] buf, int off, int len, float lr,
+                 float alpha, float oneMinusAlpha, float eps, float weightDecay, float momentum);
+}

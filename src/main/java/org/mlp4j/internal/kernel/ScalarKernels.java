@@ -1,0 +1,208 @@
+package org.mlp4j.internal.kernel;
+
+import org.mlp4j.Activation;
+
+/**
+ * Plain-Java kernels: the reference every vector kernel is tested against, and the fallback when the
+ * Vector API is unavailable. Loops are written in the simplest order that is still cache-friendly.
+ */
+public final class ScalarKernels implements Kernels {
+
+    public static final ScalarKernels INSTANCE = new ScalarKernels();
+
+    private ScalarKernels() {
+    }
+
+    @Override
+    public String name() {
+        return "scalar";
+    }
+
+    @Override
+    public void denseForward(float[] w, int wOff, int bOff, int rows, int cols, float[] x, int xOff,
+                             float[] z, int zOff, float[] a, int aOff, Activation act, float slope) {
+        for (int r = 0; r < rows; r++) {
+            int row = wOff + r * cols;
+            float sum = 0f;
+            for (int c = 0; c < cols; c++) {
+                sum += w[row + c] * x[xOff + c];
+            }
+            float zr = sum + w[bOff + r];
+            if (z != null) {
+                z[zOff + r] = zr;
+            }
+            a[aOff + r] = ActivationMath.apply(act, zr, slope);
+        }
+    }
+
+    @Override
+    public void denseBackwardInput(float[] w, int wOff, int rows, int cols, float[] delta, int deltaOff,
+                                   float[] dx, int dxOff) {
+        java.util.Arrays.fill(dx, dxOff, dxOff + cols, 0f);
+        for (int r = 0; r < rows; r++) {
+            float d = delta[deltaOff + r];
+            int row = wOff + r * cols;
+            for (int c = 0; c < cols; c++) {
+                dx[dxOff + c] += d * w[row + c];
+            }
+        }
+    }
+
+    @Override
+    public void accumulateOuterProduct(float[] g, int gOff, int gbOff, int rows, int cols, float[] delta,
+                                       int deltaOff, float[] x, int xOff) {
+        for (int r = 0; r < rows; r++) {
+            float d = delta[deltaOff + r];
+            int row = gOff + r * cols;
+            for (int c = 0; c < cols; c++) {
+                g[row + c] += d * x[xOff + c];
+            }
+            g[gbOff + r] += d;
+        }
+    }
+
+    @Override
+    public void gemmForward(float[] a, int aOff, int batch, float[] w, int wOff, int bOff, int rows, int cols,
+                            float[] z, int zOff, float[] act, int actOff, Activation activation, float slope) {
+        for (int b = 0; b < batch; b++) {
+            denseForward(w, wOff, bOff, rows, cols, a, aOff + b * cols,
+                    z, z == null ? 0 : zOff + b * rows, act, actOff + b * rows, activation, slope);
+        }
+    }
+
+    @Override
+    public void gemmBackwardInput(float[] dz, int dzOff, int batch, float[] w, int wOff, int rows, int cols,
+                                  float[] da, int daOff) {
+        for (int b = 0; b < batch; b++) {
+            denseBackwardInput(w, wOff, rows, cols, dz, dzOff + b * rows, da, daOff + b * cols);
+        }
+    }
+
+    @Override
+    public void gemmWeightGradient(float[] dz, int dzOff, int batch, float[] a, int aOff, int rows, int cols,
+                                   float[] g, int gOff, int gbOff) {
+        for (int b = 0; b < batch; b++) {
+            accumulateOuterProduct(g, gOff, gbOff, rows, cols, dz, dzOff + b * rows, a, aOff + b * cols);
+        }
+    }
+
+    @Override
+    public void activationBackward(Activation act, float slope, float[] d, float[] z, float[] a, int off, int len) {
+        for (int i = off; i < off + len; i++) {
+            d[i] = ActivationMath.backward(act, d[i], z[i], a[i], slope);
+        }
+    }
+
+    @Override
+    public void add(float[] dst, float[] src, int off, int len) {
+        for (int i = off; i < off + len; i++) {
+            dst[i] += src[i];
+        }
+    }
+
+    @Override
+    public void scale(float[] a, int off, int len, float s) {
+        for (int i = off; i < off + len; i++) {
+            a[i] *= s;
+        }
+    }
+
+    @Override
+    public double sumOfSquares(float[] a, int off, int len) {
+        double sum = 0;
+        for (int i = off; i < off + len; i++) {
+            sum += (double) a[i] * a[i];
+        }
+        return sum;
+    }
+
+    @Override
+    public void sgd(float[] p, float[] g, float[] buf, int off, int len, float lr, float momentum, float dampening,
+                    boolean nesterov, float weightDecay, boolean firstStep) {
+        float oneMinusDampening = 1f - dampening;
+        for (int i = off; i < off + len; i++) {
+            p[i] = sgdElement(p, g, buf, i, lr, momentum, oneMinusDampening, nesterov, weightDecay, firstStep);
+        }
+    }
+
+    /** One SGD element; also used for the vector kernels' tails. Returns the new parameter value. */
+    public static float sgdElement(float[] p, float[] g, float[] buf, int i, float lr, float momentum,
+                                   float oneMinusDampening, boolean nesterov, float weightDecay, boolean firstStep) {
+        float pi = p[i];
+        float gi = g[i];
+        if (weightDecay != 0f) {
+            gi = gi + weightDecay * pi;
+        }
+        if (momentum != 0f) {
+            float b = firstStep ? gi : momentum * buf[i] + oneMinusDampening * gi;
+            buf[i] = b;
+            gi = nesterov ? gi + momentum * b : b;
+        }
+        return pi - lr * gi;
+    }
+
+    @Override
+    public void adam(float[] p, float[] g, float[] m, float[] v, int off, int len, float beta1, float oneMinusBeta1,
+                     float beta2, float oneMinusBeta2, float eps, float stepSize, float bc2Sqrt, float weightDecay,
+                     boolean decoupled, float decayFactor) {
+        for (int i = off; i < off + len; i++) {
+            p[i] = adamElement(p, g, m, v, i, beta1, oneMinusBeta1, beta2, oneMinusBeta2, eps, stepSize, bc2Sqrt,
+                    weightDecay, decoupled, decayFactor);
+        }
+    }
+
+    /** One Adam/AdamW element; also used for the vector kernels' tails. Returns the new parameter value. */
+    public static float adamElement(float[] p, float[] g, float[] m, float[] v, int i, float beta1,
+                                    float oneMinusBeta1, float beta2, float oneMinusBeta2, float eps,
+                                    float stepSize, float bc2Sqrt, float weightDecay, boolean decoupled,
+                                    float decayFactor) {
+        float pi = p[i];
+        float gi = g[i];
+        if (decoupled) {
+            pi = pi * decayFactor;
+        } else if (weightDecay != 0f) {
+            gi = gi + weightDecay * pi;
+        }
+        float mi = beta1 * m[i] + oneMinusBeta1 * gi;
+        float vi = beta2 * v[i] + oneMinusBeta2 * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        float denom = (float) Math.sqrt(vi) / bc2Sqrt + eps;
+        return pi - stepSize * (mi / denom);
+    }
+
+    @Override
+    public void rmsprop(float[] p, float[] g, float[] sq, float[] ga, float[] buf, int off, int len, float lr,
+                        float alpha, float oneMinusAlpha, float eps, float weightDecay, float momentum) {
+        for (int i = off; i < off + len; i++) {
+            p[i] = rmspropElement(p, g, sq, ga, buf, i, lr, alpha, oneMinusAlpha, eps, weightDecay, momentum);
+        }
+    }
+
+    /** One RMSprop element; also used for the vector kernels' tails. Returns the new parameter value. */
+    public static float rmspropElement(float[] p, float[] g, float[] sq, float[] ga, float[] buf, int i, float lr,
+                                       float alpha, float oneMinusAlpha, float eps, float weightDecay,
+                                       float momentum) {
+        float pi = p[i];
+        float gi = g[i];
+        if (weightDecay != 0f) {
+            gi = gi + weightDecay * pi;
+        }
+        float s = alpha * sq[i] + oneMinusAlpha * gi * gi;
+        sq[i] = s;
+        float avg;
+        if (ga != null) {
+            float mean = alpha * ga[i] + oneMinusAlpha * gi;
+            ga[i] = mean;
+            avg = (float) Math.sqrt(s - mean * mean) + eps;
+        } else {
+            avg = (float) Math.sqrt(s) + eps;
+        }
+        if (momentum > 0f) {
+            float b = momentum * buf[i] + gi / avg;
+            buf[i] = b;
+            return pi - lr * b;
+        }
+        return pi - lr * (gi / avg);
+    }
+}

@@ -1,0 +1,147 @@
+package org.mlp4j.internal.vector;
+
+import static org.mlp4j.internal.vector.VectorKernels.LANES;
+import static org.mlp4j.internal.vector.VectorKernels.SPECIES;
+
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * {@code C[i, j] (+)= sum_k L(i, k) * R[k, j]} in broadcast form: L values are broadcast, R rows are read
+ * as contiguous vectors, and an MR x NR block of C (4 rows x 3 vectors) lives in 12 vector registers for the
+ * whole k loop, with no horizontal reductions. L is addressed through strides, so the same code computes
+ * {@code dA = dZ W} (L = dZ) and {@code dW += dZ^T A} (L = dZ transposed, read in place).
+ *
+ * <p>Loops: column panels of {@code NR * LANES} outermost, k split in chunks of {@value #KC} so that the
+ * R panel chunk ({@code KC x NR * LANES} floats) stays in L1 while every row block of C passes over it.
+ */
+final class BroadcastGemm {
+    private static final int MR = 4;
+    private static final int NR = 3;
+    private static final int KC = 128;
+
+    private BroadcastGemm() {
+    }
+
+    static void run(int m, int n, int kk, float[] l, int lOff, int lsi, int lsk, float[] r, int rOff, int rStride,
+                    float[] c, int cOff, int cStride, boolean accumulate) {
+        if (kk == 0) {
+            if (!accumulate) {
+                for (int i = 0; i < m; i++) {
+                    java.util.Arrays.fill(c, cOff + i * cStride, cOff + i * cStride + n, 0f);
+                }
+            }
+            return;
+        }
+        int panel = NR * LANES;
+        for (int k0 = 0; k0 < kk; k0 += KC) {
+            int kc = Math.min(KC, kk - k0);
+            boolean acc = accumulate || k0 > 0;
+            int lk = lOff + k0 * lsk;
+            int rk = rOff + k0 * rStride;
+            int j = 0;
+            for (; j + panel <= n; j += panel) {
+                int i = 0;
+                for (; i + MR <= m; i += MR) {
+                    block4x3(kc, l, lk + i * lsi, lsi, lsk, r, rk + j, rStride, c, cOff + i * cStride + j, cStride, acc);
+                }
+                for (; i < m; i++) {
+                    for (int jj = j; jj < j + panel; jj += LANES) {
+                        block1x1(kc, l, lk + i * lsi, lsk, r, rk + jj, rStride, c, cOff + i * cStride + jj, acc);
+                    }
+                }
+            }
+            for (; j + LANES <= n; j += LANES) {
+                for (int i = 0; i < m; i++) {
+                    block1x1(kc, l, lk + i * lsi, lsk, r, rk + j, rStride, c, cOff + i * cStride + j, acc);
+                }
+            }
+            if (j < n) { // column tail narrower than one vector
+                for (int i = 0; i < m; i++) {
+                    tail(kc, l, lk + i * lsi, lsk, r, rk, rStride, c, cOff + i * cStride, j, n, acc);
+                }
+            }
+        }
+    }
+
+    private static void block4x3(int kc, float[] l, int l0, int lsi, int lsk, float[] r, int r0, int rStride,
+                                 float[] c, int c0, int cStride, boolean accumulate) {
+        FloatVector c00 = FloatVector.zero(SPECIES);
+        FloatVector c01 = FloatVector.zero(SPECIES);
+        FloatVector c02 = FloatVector.zero(SPECIES);
+        FloatVector c10 = FloatVector.zero(SPECIES);
+        FloatVector c11 = FloatVector.zero(SPECIES);
+        FloatVector c12 = FloatVector.zero(SPECIES);
+        FloatVector c20 = FloatVector.zero(SPECIES);
+        FloatVector c21 = FloatVector.zero(SPECIES);
+        FloatVector c22 = FloatVector.zero(SPECIES);
+        FloatVector c30 = FloatVector.zero(SPECIES);
+        FloatVector c31 = FloatVector.zero(SPECIES);
+        FloatVector c32 = FloatVector.zero(SPECIES);
+        int li = l0;
+        int ri = r0;
+        for (int k = 0; k < kc; k++, li += lsk, ri += rStride) {
+            FloatVector r0v = FloatVector.fromArray(SPECIES, r, ri);
+            FloatVector r1v = FloatVector.fromArray(SPECIES, r, ri + LANES);
+            FloatVector r2v = FloatVector.fromArray(SPECIES, r, ri + 2 * LANES);
+            FloatVector lv = FloatVector.broadcast(SPECIES, l[li]);
+            c00 = r0v.fma(lv, c00);
+            c01 = r1v.fma(lv, c01);
+            c02 = r2v.fma(lv, c02);
+            lv = FloatVector.broadcast(SPECIES, l[li + lsi]);
+            c10 = r0v.fma(lv, c10);
+            c11 = r1v.fma(lv, c11);
+            c12 = r2v.fma(lv, c12);
+            lv = FloatVector.broadcast(SPECIES, l[li + 2 * lsi]);
+            c20 = r0v.fma(lv, c20);
+            c21 = r1v.fma(lv, c21);
+            c22 = r2v.fma(lv, c22);
+            lv = FloatVector.broadcast(SPECIES, l[li + 3 * lsi]);
+            c30 = r0v.fma(lv, c30);
+            c31 = r1v.fma(lv, c31);
+            c32 = r2v.fma(lv, c32);
+        }
+        int c1 = c0 + cStride;
+        int c2 = c1 + cStride;
+        int c3 = c2 + cStride;
+        put(c00, c, c0, accumulate);
+        put(c01, c, c0 + LANES, accumulate);
+        put(c02, c, c0 + 2 * LANES, accumulate);
+        put(c10, c, c1, accumulate);
+        put(c11, c, c1 + LANES, accumulate);
+        put(c12, c, c1 + 2 * LANES, accumulate);
+        put(c20, c, c2, accumulate);
+        put(c21, c, c2 + LANES, accumulate);
+        put(c22, c, c2 + 2 * LANES, accumulate);
+        put(c30, c, c3, accumulate);
+        put(c31, c, c3 + LANES, accumulate);
+        put(c32, c, c3 + 2 * LANES, accumulate);
+    }
+
+    private static void block1x1(int kc, float[] l, int l0, int lsk, float[] r, int r0, int rStride,
+                                 float[] c, int c0, boolean accumulate) {
+        FloatVector acc = FloatVector.zero(SPECIES);
+        int li = l0;
+        int ri = r0;
+        for (int k = 0; k < kc; k++, li += lsk, ri += rStride) {
+            acc = FloatVector.fromArray(SPECIES, r, ri).fma(FloatVector.broadcast(SPECIES, l[li]), acc);
+        }
+        put(acc, c, c0, accumulate);
+    }
+
+    private static void tail(int kc, float[] l, int l0, int lsk, float[] r, int rk, int rStride, float[] c, int cRow,
+                             int from, int to, boolean accumulate) {
+        for (int j = from; j < to; j++) {
+            float s = 0f;
+            int li = l0;
+            int ri = rk + j;
+            for (int k = 0; k < kc; k++, li += lsk, ri += rStride) {
+                s = Math.fma(r[ri], l[li], s);
+            }
+            c[cRow + j] = accumulate ? c[cRow + j] + s : s;
+        }
+    }
+
+    private static void put(FloatVector v, float[] c, int idx, boolean accumulate) {
+        (accumulate ? v.add(FloatVector.fromArray(SPECIES, c, idx)) : v).intoArray(c, idx);
+    }
+}
