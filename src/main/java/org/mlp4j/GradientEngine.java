@@ -31,6 +31,7 @@ final class GradientEngine {
     private int stepTOff;
     private int stepBatch;
     private float stepScale;
+    private int lastShardCount;
 
     GradientEngine(Network net, int maxBatch, int shardSize, ForkJoinPool pool) {
         this.net = net;
@@ -45,6 +46,21 @@ final class GradientEngine {
             shards[s] = new Shard(Math.min(shardSize, maxBatch - s * shardSize), s == 0 ? gradients : null);
         }
         this.runner = new ParallelRunner(pool, this::runShard, count);
+    }
+
+    /** True when {@link #correct()} is meaningful (classification losses). */
+    boolean countsCorrect() {
+        Loss l = net.loss();
+        return l == Loss.CROSS_ENTROPY || ((l == Loss.BCE || l == Loss.BCE_WITH_LOGITS) && net.outputSize() == 1);
+    }
+
+    /** Correctly classified samples in the last {@link #compute} call (argmax, or threshold for one output). */
+    long correct() {
+        long c = 0;
+        for (int s = 0; s < lastShardCount; s++) {
+            c += shards[s].correct;
+        }
+        return c;
     }
 
     /** The gradient of the last {@link #compute} call (live array). */
@@ -76,6 +92,7 @@ final class GradientEngine {
         stepBatch = batch;
         stepScale = (float) Losses.meanFactor(net.loss(), batch, net.outputSize());
         runner.run(count);
+        lastShardCount = count;
         double loss = shards[0].loss;
         for (int s = 1; s < count; s++) {
             kernels.add(gradients, shards[s].gradients, 0, gradients.length);
@@ -93,6 +110,29 @@ final class GradientEngine {
                 stepTOff + from * net.targetWidth(), n, from, stepScale);
     }
 
+    private long countCorrect(float[] logits, float[] t, int tOff, int n, int out, int tw) {
+        if (!countsCorrect()) {
+            return 0;
+        }
+        long c = 0;
+        for (int b = 0; b < n; b++) {
+            int predicted;
+            if (out == 1) {
+                predicted = logits[b] > 0f ? 1 : 0; // sigmoid(z) > 0.5
+                c += predicted == Math.round(t[tOff + b * tw]) ? 1 : 0;
+            } else {
+                predicted = 0;
+                for (int j = 1; j < out; j++) {
+                    if (logits[b * out + j] > logits[b * out + predicted]) {
+                        predicted = j;
+                    }
+                }
+                c += predicted == (int) t[tOff + b * tw] ? 1 : 0;
+            }
+        }
+        return c;
+    }
+
     /** One shard's buffers and its forward/backward pass. */
     private final class Shard {
         final int capacity;
@@ -102,6 +142,7 @@ final class GradientEngine {
         final float[] deltaB;
         final float[] gradients;
         double loss;
+        long correct;
 
         Shard(int capacity, float[] gradients) {
             this.capacity = capacity;
@@ -133,6 +174,7 @@ final class GradientEngine {
                         tOff + b * tw, deltaA, b * out, scale, firstSample + b);
             }
             loss = sum;
+            correct = countCorrect(z[last], t, tOff, n, out, tw);
             float[] params = net.parameterArray();
             float[] dz = deltaA;
             for (int l = last; l >= 0; l--) {

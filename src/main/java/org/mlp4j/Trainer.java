@@ -31,7 +31,7 @@ public final class Trainer implements AutoCloseable {
     private final double targetLoss;
     private final double gradientTolerance;
     private final boolean shuffle;
-    private final SplittableRandom random;
+    private final long seed;
     private final TrainingListener listener;
     private final ForkJoinPool pool;
     private final boolean ownsPool;
@@ -41,6 +41,8 @@ public final class Trainer implements AutoCloseable {
     private final float[] batchTargets;
     private int[] order = new int[0];
     private double lastGradientNorm = Double.NaN;
+    private int completedEpochs;
+    private long iterations;
 
     private Trainer(Builder b) {
         this.net = b.net;
@@ -51,7 +53,7 @@ public final class Trainer implements AutoCloseable {
         this.targetLoss = b.targetLoss;
         this.gradientTolerance = b.gradientTolerance;
         this.shuffle = b.shuffle;
-        this.random = new SplittableRandom(b.seed);
+        this.seed = b.seed;
         this.listener = b.listener;
         this.ownsPool = b.pool == null && b.threads > 1;
         this.pool = b.pool != null ? b.pool : (b.threads > 1 ? new ForkJoinPool(b.threads) : null);
@@ -79,9 +81,33 @@ public final class Trainer implements AutoCloseable {
         return batchSize;
     }
 
-    /** The random generator that orders the samples (its state is part of a checkpoint). */
-    SplittableRandom random() {
-        return random;
+    /** Seed of the per-epoch sample order. */
+    public long seed() {
+        return seed;
+    }
+
+    /** Epochs completed so far by {@link #fit}; the next call continues with the next epoch. */
+    public int completedEpochs() {
+        return completedEpochs;
+    }
+
+    /**
+     * Continues from a checkpoint: the next {@link #fit} starts at epoch {@code completedEpochs + 1}. Each
+     * epoch's sample order depends only on the seed and the epoch number, so a resumed run takes the same
+     * steps as an uninterrupted one (together with the optimizer state and parameters).
+     */
+    public void restoreProgress(int completedEpochs, long iterations) {
+        if (completedEpochs < 0 || iterations < 0) {
+            throw new IllegalArgumentException("progress: expected completedEpochs >= 0 and iterations >= 0, got "
+                    + completedEpochs + " and " + iterations);
+        }
+        this.completedEpochs = completedEpochs;
+        this.iterations = iterations;
+    }
+
+    /** Optimizer steps taken by this trainer (including restored progress). */
+    public long iterations() {
+        return iterations;
     }
 
     /** Global L2 norm of the last mini-batch gradient (NaN before the first step). */
@@ -120,6 +146,7 @@ public final class Trainer implements AutoCloseable {
         optimizer.beginStep(g.length);
         updater.run((g.length + UPDATE_CHUNK - 1) / UPDATE_CHUNK);
         optimizer.endStep();
+        iterations++;
         return loss;
     }
 
@@ -130,7 +157,8 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * Trains on {@code data} until a stopping condition holds.
+     * Trains on {@code data} until a stopping condition holds. The epoch budget counts all epochs this
+     * trainer has completed, so a second call (or a resumed trainer) continues where the last one stopped.
      *
      * @throws IllegalArgumentException   if the dataset does not fit the network or holds bad values
      * @throws TrainingDivergedException if the loss or gradient becomes NaN/infinite
@@ -150,24 +178,24 @@ public final class Trainer implements AutoCloseable {
         int n = data.size();
         if (order.length != n) {
             order = new int[n];
-            for (int i = 0; i < n; i++) {
-                order[i] = i;
-            }
         }
         int batches = (n + batchSize - 1) / batchSize;
-        long iterations = 0;
         double epochLoss = Double.NaN;
-        int epoch = 0;
+        int epoch = completedEpochs;
         StopReason reason = StopReason.MAX_EPOCHS;
-        boolean classify = net.loss() == Loss.CROSS_ENTROPY;
         outer:
         while (epoch < maxEpochs) {
             epoch++;
             long start = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                order[i] = i;
+            }
             if (shuffle) {
-                Dataset.shuffle(order, random);
+                // The order of epoch e depends on (seed, e) only: resuming at any epoch is exact.
+                Dataset.shuffle(order, new SplittableRandom(seed + 0x9E3779B97F4A7C15L * epoch));
             }
             double lossSum = 0;
+            long correct = 0;
             long seen = 0;
             for (int bi = 0; bi < batches; bi++) {
                 int from = bi * batchSize;
@@ -175,8 +203,8 @@ public final class Trainer implements AutoCloseable {
                 gather(data, from, count);
                 double loss = stepUnchecked(batchInputs, 0, batchTargets, 0, count, epoch, bi);
                 lossSum += loss * count;
+                correct += engine.correct();
                 seen += count;
-                iterations++;
                 if (listener != null && !listener.onBatch(
                         new TrainingListener.BatchStats(epoch, bi, batches, count, loss, iterations))) {
                     epochLoss = lossSum / seen;
@@ -195,9 +223,11 @@ public final class Trainer implements AutoCloseable {
                 }
             }
             epochLoss = lossSum / seen;
+            completedEpochs = epoch;
             double seconds = (System.nanoTime() - start) / 1e9;
+            double accuracy = engine.countsCorrect() ? (double) correct / seen : Double.NaN;
             if (listener != null && !listener.onEpoch(new TrainingListener.EpochStats(epoch, epochLoss,
-                    classify ? Double.NaN : Double.NaN, seen, seconds, seen / seconds))) {
+                    accuracy, seen, seconds, seen / seconds))) {
                 reason = StopReason.LISTENER;
                 break;
             }

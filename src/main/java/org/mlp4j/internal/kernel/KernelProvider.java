@@ -61,7 +61,8 @@ public final class KernelProvider {
                 try {
                     kernels = (Kernels) Class.forName(VECTOR_CLASS).getField("INSTANCE").get(null);
                 } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
-                    reason = "the Vector API kernels failed to load: " + e;
+                    Throwable cause = e instanceof ExceptionInInitializerError && e.getCause() != null ? e.getCause() : e;
+                    reason = "the Vector API kernels failed to load: " + cause;
                 }
             }
             REASON = reason;

@@ -25,10 +25,11 @@ import org.mlp4j.internal.kernel.ScalarKernels;
  */
 public final class VectorKernels implements Kernels {
 
-    public static final VectorKernels INSTANCE = new VectorKernels();
-
     static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     static final int LANES = SPECIES.length();
+
+    /** Declared after the species: static initialisers run in order. */
+    public static final VectorKernels INSTANCE = new VectorKernels();
 
     private VectorKernels() {
         if (SPECIES.vectorBitSize() < 128) {
