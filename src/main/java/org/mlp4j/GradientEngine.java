@@ -1,51 +1,95 @@
 package org.mlp4j;
 
-import java.util.Arrays;
 import java.util.concurrent.ForkJoinPool;
+import org.mlp4j.internal.kernel.ActivationMath;
 import org.mlp4j.internal.kernel.Kernels;
 
 /**
- * Loss and gradients of a mini-batch through the matrix kernels, data-parallel over shards.
+ * Loss and gradients of a mini-batch through the matrix kernels, layer by layer, each layer's work split
+ * into tasks on a ForkJoinPool.
  *
- * <p>The batch is cut into shards of {@code shardSize} samples (the last may be shorter); the boundaries
- * depend on the batch only, never on the thread count. Each shard runs forward, loss and backward into its
- * own gradient buffer; buffers are then summed in shard order. So the result is bit-identical for any
- * number of threads. All buffers are allocated once here: a steady-state {@link #compute} allocates nothing.
+ * <p>Partitions are fixed by the problem, never by the thread count: forward, loss and input-gradient
+ * tasks take blocks of {@code sampleBlock} samples; weight-gradient tasks take blocks of
+ * {@value #ROW_BLOCK} weight rows and sum over the whole batch. Every output element is written by exactly
+ * one task with a summation order that depends only on the data, so results are bit-identical for any
+ * number of threads, and no per-thread gradient copies or reductions are needed. Buffers are allocated
+ * once: a steady-state {@link #compute} allocates nothing.
+ *
+ * <pre>
+ *   forward  l = 0..L-1 : Z_l = A_{l-1} W_l^T + b_l, A_l = act(Z_l)      tasks: sample blocks
+ *   loss                : dZ_{L-1} per sample, loss partial per block   (fused into the last forward)
+ *   backward l = L-1..0 : dW_l = dZ_l^T A_{l-1}, db_l = sum dZ_l        tasks: row blocks
+ *                         dZ_{l-1} = (dZ_l W_l) * act'(Z_{l-1})         tasks: sample blocks (same phase)
+ * </pre>
  */
 final class GradientEngine {
-    /** Default shard size: large enough for the matrix kernels' register blocks, small enough to spread. */
-    static final int DEFAULT_SHARD_SIZE = 32;
+    /** Default samples per forward/backward task: a multiple of the kernels' 4-sample register block. */
+    static final int DEFAULT_SHARD_SIZE = 16;
+    /** Weight rows per weight-gradient task: a multiple of the kernels' 4-row register block. */
+    static final int ROW_BLOCK = 16;
 
     private final Network net;
     private final Kernels kernels;
     private final ParameterLayout layout;
-    private final int shardSize;
-    private final Shard[] shards;
+    private final int layers;
+    private final int sampleBlock;
+    private final int maxBatch;
+    private final float[][] z;
+    private final float[][] a;
+    private final float[] deltaA;
+    private final float[] deltaB;
     private final float[] gradients;
+    private final double[] blockLoss;
+    private final long[] blockCorrect;
     private final ParallelRunner runner;
 
-    // arguments of the step in flight, read by the shard tasks
-    private float[] stepInputs;
-    private int stepInOff;
-    private float[] stepTargets;
-    private int stepTOff;
-    private int stepBatch;
-    private float stepScale;
-    private int lastShardCount;
+    // the step and phase in flight, read by the tasks
+    private float[] x;
+    private int xOff;
+    private float[] t;
+    private int tOff;
+    private int batch;
+    private int sampleBlocks;
+    private float scale;
+    private int layer;
+    private boolean backward;
+    private float[] dz;
+    private float[] dzPrev;
+    private int lastBlocks;
 
-    GradientEngine(Network net, int maxBatch, int shardSize, ForkJoinPool pool) {
+    GradientEngine(Network net, int maxBatch, int sampleBlock, ForkJoinPool pool) {
         this.net = net;
         this.kernels = net.kernels();
         this.layout = net.layout();
-        this.shardSize = Checks.positive("shardSize", shardSize);
-        Checks.positive("batchSize", maxBatch);
-        int count = (maxBatch + shardSize - 1) / shardSize;
-        this.gradients = new float[layout.parameterCount()];
-        this.shards = new Shard[count];
-        for (int s = 0; s < count; s++) {
-            shards[s] = new Shard(Math.min(shardSize, maxBatch - s * shardSize), s == 0 ? gradients : null);
+        this.layers = layout.layerCount();
+        this.sampleBlock = Checks.positive("shardSize", sampleBlock);
+        this.maxBatch = Checks.positive("batchSize", maxBatch);
+        this.z = new float[layers][];
+        this.a = new float[layers][];
+        int maxWidth = 0;
+        int maxRowBlocks = 0;
+        for (int l = 0; l < layers; l++) {
+            z[l] = new float[maxBatch * layout.outputs(l)];
+            a[l] = new float[maxBatch * layout.outputs(l)];
+            maxWidth = Math.max(maxWidth, layout.outputs(l));
+            maxRowBlocks = Math.max(maxRowBlocks, blocks(layout.outputs(l), ROW_BLOCK));
         }
-        this.runner = new ParallelRunner(pool, this::runShard, count);
+        this.deltaA = new float[maxBatch * maxWidth];
+        this.deltaB = new float[maxBatch * maxWidth];
+        this.gradients = new float[layout.parameterCount()];
+        int maxSampleBlocks = blocks(maxBatch, sampleBlock);
+        this.blockLoss = new double[maxSampleBlocks];
+        this.blockCorrect = new long[maxSampleBlocks];
+        this.runner = new ParallelRunner(pool, this::runTask, maxRowBlocks + maxSampleBlocks);
+    }
+
+    private static int blocks(int n, int size) {
+        return (n + size - 1) / size;
+    }
+
+    /** The gradient of the last {@link #compute} call (live array). */
+    float[] gradients() {
+        return gradients;
     }
 
     /** True when {@link #correct()} is meaningful (classification losses). */
@@ -57,140 +101,139 @@ final class GradientEngine {
     /** Correctly classified samples in the last {@link #compute} call (argmax, or threshold for one output). */
     long correct() {
         long c = 0;
-        for (int s = 0; s < lastShardCount; s++) {
-            c += shards[s].correct;
+        for (int s = 0; s < lastBlocks; s++) {
+            c += blockCorrect[s];
         }
         return c;
-    }
-
-    /** The gradient of the last {@link #compute} call (live array). */
-    float[] gradients() {
-        return gradients;
-    }
-
-    int maxBatch() {
-        int total = 0;
-        for (Shard s : shards) {
-            total += s.capacity;
-        }
-        return total;
     }
 
     /**
      * Mean loss of {@code batch} samples and, in {@link #gradients()}, its gradient. Inputs and targets are
      * assumed validated.
      */
-    double compute(float[] inputs, int inOff, float[] targets, int tOff, int batch) {
-        int count = (batch + shardSize - 1) / shardSize;
-        if (count > shards.length || batch > maxBatch()) {
-            throw new IllegalArgumentException("batch: expected at most " + maxBatch() + ", got " + batch);
+    double compute(float[] inputs, int inOff, float[] targets, int targetOff, int batch) {
+        if (batch < 1 || batch > maxBatch) {
+            throw new IllegalArgumentException("batch: expected 1.." + maxBatch + ", got " + batch);
         }
-        stepInputs = inputs;
-        stepInOff = inOff;
-        stepTargets = targets;
-        stepTOff = tOff;
-        stepBatch = batch;
-        stepScale = (float) Losses.meanFactor(net.loss(), batch, net.outputSize());
-        runner.run(count);
-        lastShardCount = count;
-        double loss = shards[0].loss;
-        for (int s = 1; s < count; s++) {
-            kernels.add(gradients, shards[s].gradients, 0, gradients.length);
-            loss += shards[s].loss;
+        this.x = inputs;
+        this.xOff = inOff;
+        this.t = targets;
+        this.tOff = targetOff;
+        this.batch = batch;
+        this.sampleBlocks = blocks(batch, sampleBlock);
+        this.scale = (float) Losses.meanFactor(net.loss(), batch, net.outputSize());
+        backward = false;
+        for (layer = 0; layer < layers; layer++) {
+            runner.run(sampleBlocks);
         }
-        stepInputs = null;
-        stepTargets = null;
+        backward = true;
+        dz = deltaA;
+        dzPrev = deltaB;
+        for (layer = layers - 1; layer >= 0; layer--) {
+            int rowBlocks = blocks(layout.outputs(layer), ROW_BLOCK);
+            runner.run(layer > 0 ? rowBlocks + sampleBlocks : rowBlocks);
+            float[] swap = dz;
+            dz = dzPrev;
+            dzPrev = swap;
+        }
+        double loss = 0;
+        for (int s = 0; s < sampleBlocks; s++) {
+            loss += blockLoss[s];
+        }
+        lastBlocks = sampleBlocks;
+        x = null;
+        t = null;
         return loss * Losses.meanFactor(net.loss(), batch, net.outputSize());
     }
 
-    private void runShard(int s) {
-        int from = s * shardSize;
-        int n = Math.min(shardSize, stepBatch - from);
-        shards[s].run(stepInputs, stepInOff + from * net.inputSize(), stepTargets,
-                stepTOff + from * net.targetWidth(), n, from, stepScale);
+    private void runTask(int task) {
+        if (!backward) {
+            forwardBlock(task);
+            return;
+        }
+        int rowBlocks = blocks(layout.outputs(layer), ROW_BLOCK);
+        if (task < rowBlocks) {
+            weightGradientBlock(task);
+        } else {
+            inputGradientBlock(task - rowBlocks);
+        }
     }
 
-    private long countCorrect(float[] logits, float[] t, int tOff, int n, int out, int tw) {
+    /** Forward of layer {@link #layer} for one sample block; on the last layer also loss and output delta. */
+    private void forwardBlock(int block) {
+        int s0 = block * sampleBlock;
+        int n = Math.min(sampleBlock, batch - s0);
+        int l = layer;
+        int in = layout.inputs(l);
+        int out = layout.outputs(l);
+        float[] prev = l == 0 ? x : a[l - 1];
+        int prevOff = l == 0 ? xOff + s0 * in : s0 * in;
+        Activation act = net.activation(l);
+        kernels.gemmForward(prev, prevOff, n, net.parameterArray(), layout.weightOffset(l), layout.biasOffset(l), out,
+                in, z[l], s0 * out, a[l], s0 * out, act, net.leakyReluSlope());
+        if (act == Activation.SOFTMAX) {
+            for (int b = s0; b < s0 + n; b++) {
+                ActivationMath.softmaxInPlace(a[l], b * out, out);
+            }
+        }
+        if (l == layers - 1) {
+            int tw = net.targetWidth();
+            double sum = 0;
+            for (int b = s0; b < s0 + n; b++) {
+                sum += Losses.rowLossAndDelta(net.loss(), act, net.leakyReluSlope(), z[l], a[l], b * out, out, t,
+                        tOff + b * tw, deltaA, b * out, scale, b);
+            }
+            blockLoss[block] = sum;
+            blockCorrect[block] = countCorrect(z[l], s0, n, out, tw);
+        }
+    }
+
+    /** dW and db of layer {@link #layer} for one block of weight rows, summed over the whole batch. */
+    private void weightGradientBlock(int block) {
+        int l = layer;
+        int r0 = block * ROW_BLOCK;
+        int out = layout.outputs(l);
+        int rows = Math.min(ROW_BLOCK, out - r0);
+        int in = layout.inputs(l);
+        float[] prev = l == 0 ? x : a[l - 1];
+        int prevOff = l == 0 ? xOff : 0;
+        kernels.gemmWeightGradient(dz, r0, out, batch, prev, prevOff, rows, in, gradients,
+                layout.weightOffset(l) + r0 * in, layout.biasOffset(l) + r0);
+    }
+
+    /** dZ of layer {@link #layer}-1 for one sample block: (dZ W) times the activation derivative. */
+    private void inputGradientBlock(int block) {
+        int l = layer;
+        int s0 = block * sampleBlock;
+        int n = Math.min(sampleBlock, batch - s0);
+        int out = layout.outputs(l);
+        int in = layout.inputs(l);
+        kernels.gemmBackwardInput(dz, s0 * out, n, net.parameterArray(), layout.weightOffset(l), out, in, dzPrev,
+                s0 * in);
+        kernels.activationBackward(net.activation(l - 1), net.leakyReluSlope(), dzPrev, z[l - 1], a[l - 1], s0 * in,
+                n * in);
+    }
+
+    private long countCorrect(float[] logits, int s0, int n, int out, int tw) {
         if (!countsCorrect()) {
             return 0;
         }
         long c = 0;
-        for (int b = 0; b < n; b++) {
-            int predicted;
+        for (int b = s0; b < s0 + n; b++) {
+            float target = t[tOff + b * tw];
             if (out == 1) {
-                predicted = logits[b] > 0f ? 1 : 0; // sigmoid(z) > 0.5
-                c += predicted == Math.round(t[tOff + b * tw]) ? 1 : 0;
+                int predicted = logits[b] > 0f ? 1 : 0; // sigmoid(z) > 0.5
+                c += predicted == Math.round(target) ? 1 : 0;
             } else {
-                predicted = 0;
+                int predicted = 0;
                 for (int j = 1; j < out; j++) {
                     if (logits[b * out + j] > logits[b * out + predicted]) {
                         predicted = j;
                     }
                 }
-                c += predicted == (int) t[tOff + b * tw] ? 1 : 0;
+                c += predicted == (int) target ? 1 : 0;
             }
         }
         return c;
-    }
-
-    /** One shard's buffers and its forward/backward pass. */
-    private final class Shard {
-        final int capacity;
-        final float[][] z;
-        final float[][] a;
-        final float[] deltaA;
-        final float[] deltaB;
-        final float[] gradients;
-        double loss;
-        long correct;
-
-        Shard(int capacity, float[] gradients) {
-            this.capacity = capacity;
-            int layers = layout.layerCount();
-            z = new float[layers][];
-            a = new float[layers][];
-            int maxWidth = 0;
-            for (int l = 0; l < layers; l++) {
-                z[l] = new float[capacity * layout.outputs(l)];
-                a[l] = new float[capacity * layout.outputs(l)];
-                maxWidth = Math.max(maxWidth, layout.outputs(l));
-            }
-            deltaA = new float[capacity * maxWidth];
-            deltaB = new float[capacity * maxWidth];
-            this.gradients = gradients != null ? gradients : new float[layout.parameterCount()];
-        }
-
-        void run(float[] x, int xOff, float[] t, int tOff, int n, int firstSample, float scale) {
-            Arrays.fill(gradients, 0f);
-            net.forwardBatch(x, xOff, n, z, a, null);
-            int last = layout.layerCount() - 1;
-            int out = layout.outputs(last);
-            int tw = net.targetWidth();
-            Activation lastAct = net.activation(last);
-            float slope = net.leakyReluSlope();
-            double sum = 0;
-            for (int b = 0; b < n; b++) {
-                sum += Losses.rowLossAndDelta(net.loss(), lastAct, slope, z[last], a[last], b * out, out, t,
-                        tOff + b * tw, deltaA, b * out, scale, firstSample + b);
-            }
-            loss = sum;
-            correct = countCorrect(z[last], t, tOff, n, out, tw);
-            float[] params = net.parameterArray();
-            float[] dz = deltaA;
-            for (int l = last; l >= 0; l--) {
-                float[] prev = l == 0 ? x : a[l - 1];
-                int prevOff = l == 0 ? xOff : 0;
-                int rows = layout.outputs(l);
-                int cols = layout.inputs(l);
-                kernels.gemmWeightGradient(dz, 0, n, prev, prevOff, rows, cols, gradients, layout.weightOffset(l),
-                        layout.biasOffset(l));
-                if (l > 0) {
-                    float[] next = dz == deltaA ? deltaB : deltaA;
-                    kernels.gemmBackwardInput(dz, 0, n, params, layout.weightOffset(l), rows, cols, next, 0);
-                    kernels.activationBackward(net.activation(l - 1), slope, next, z[l - 1], a[l - 1], 0, n * cols);
-                    dz = next;
-                }
-            }
-        }
     }
 }

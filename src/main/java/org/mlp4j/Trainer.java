@@ -349,8 +349,9 @@ public final class Trainer implements AutoCloseable {
         }
 
         /**
-         * Samples per parallel shard (default 32). Results depend on this value but never on the thread
-         * count.
+         * Samples per parallel forward/backward task (default 16). The batch is cut into tasks of this size
+         * whatever the thread count, so results never depend on the number of threads (they may depend on
+         * this value in the last bits).
          */
         public Builder shardSize(int shardSize) {
             this.shardSize = Checks.positive("shardSize", shardSize);

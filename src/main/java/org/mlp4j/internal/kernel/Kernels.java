@@ -48,11 +48,13 @@ public interface Kernels {
                            float[] da, int daOff);
 
     /**
-     * Batched weight gradient {@code G[r,c] += sum_b dZ[b,r]*A[b,c]} and {@code gb[r] += sum_b dZ[b,r]}: the
-     * sum over the batch of the outer products {@code delta (x) a_prev}.
+     * Batched weight gradient, overwriting: {@code G[r,c] = sum_b dZ[b,r]*A[b,c]} and
+     * {@code gb[r] = sum_b dZ[b,r]} for {@code r < rows}: the sum over the batch of the outer products
+     * {@code delta (x) a_prev}. dZ element {@code [b,r]} is at {@code dz[dzOff + b*dzStride + r]}, so a
+     * block of rows of a wider dZ can be handled by one call; A is {@code [batch][cols]}.
      */
-    void gemmWeightGradient(float[] dz, int dzOff, int batch, float[] a, int aOff, int rows, int cols,
-                            float[] g, int gOff, int gbOff);
+    void gemmWeightGradient(float[] dz, int dzOff, int dzStride, int batch, float[] a, int aOff, int rows,
+                            int cols, float[] g, int gOff, int gbOff);
 
     /**
      * In-place activation backward for a hidden layer: {@code d[i] = dL/dz} from {@code d[i] = dL/da}, given

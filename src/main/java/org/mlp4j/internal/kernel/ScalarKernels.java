@@ -79,10 +79,12 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void gemmWeightGradient(float[] dz, int dzOff, int batch, float[] a, int aOff, int rows, int cols,
-                                   float[] g, int gOff, int gbOff) {
+    public void gemmWeightGradient(float[] dz, int dzOff, int dzStride, int batch, float[] a, int aOff, int rows,
+                                   int cols, float[] g, int gOff, int gbOff) {
+        java.util.Arrays.fill(g, gOff, gOff + rows * cols, 0f);
+        java.util.Arrays.fill(g, gbOff, gbOff + rows, 0f);
         for (int b = 0; b < batch; b++) {
-            accumulateOuterProduct(g, gOff, gbOff, rows, cols, dz, dzOff + b * rows, a, aOff + b * cols);
+            accumulateOuterProduct(g, gOff, gbOff, rows, cols, dz, dzOff + b * dzStride, a, aOff + b * cols);
         }
     }
 

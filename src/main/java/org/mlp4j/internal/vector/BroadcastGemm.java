@@ -17,7 +17,7 @@ import jdk.incubator.vector.FloatVector;
 final class BroadcastGemm {
     private static final int MR = 4;
     private static final int NR = 3;
-    private static final int KC = 128;
+    private static final int KC = 64;
 
     private BroadcastGemm() {
     }

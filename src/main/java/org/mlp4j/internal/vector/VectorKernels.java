@@ -164,12 +164,13 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
-    public void gemmWeightGradient(float[] dz, int dzOff, int batch, float[] a, int aOff, int rows, int cols,
-                                   float[] g, int gOff, int gbOff) {
-        // G[r, c] += sum_b dZ[b, r] A[b, c]: L = dZ^T with (i = r) stride 1, (k = b) stride rows.
-        broadcastGemm(rows, cols, batch, dz, dzOff, 1, rows, a, aOff, cols, g, gOff, cols, true);
+    public void gemmWeightGradient(float[] dz, int dzOff, int dzStride, int batch, float[] a, int aOff, int rows,
+                                   int cols, float[] g, int gOff, int gbOff) {
+        // G[r, c] = sum_b dZ[b, r] A[b, c]: L = dZ^T read in place, (i = r) stride 1, (k = b) stride dzStride.
+        broadcastGemm(rows, cols, batch, dz, dzOff, 1, dzStride, a, aOff, cols, g, gOff, cols, false);
+        java.util.Arrays.fill(g, gbOff, gbOff + rows, 0f);
         for (int b = 0; b < batch; b++) {
-            add(g, gbOff, dz, dzOff + b * rows, rows);
+            add(g, gbOff, dz, dzOff + b * dzStride, rows);
         }
     }
 
