@@ -6,7 +6,6 @@ import static org.mlp4j.internal.vector.VectorKernels.SPECIES;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import org.mlp4j.Activation;
-import org.mlp4j.internal.kernel.ActivationMath;
 
 /**
  * Batched dense forward in dot form, {@code Z[b,r] = bias[r] + sum_k A[b,k] W[r,k]}, with the activation
@@ -23,43 +22,43 @@ final class GemmForward {
 
     static void run(float[] a, int aOff, int batch, float[] w, int wOff, int bOff, int rows, int cols,
                     float[] z, int zOff, float[] act, int actOff, Activation activation, float slope) {
+        // The blocks write pre-activations (bias included); one vectorised sweep then applies the activation
+        // to the whole [batch][rows] result while it is still in cache.
+        float[] pre = z != null ? z : act;
+        int preOff = z != null ? zOff : actOff;
+        blocks(a, aOff, batch, w, wOff, bOff, rows, cols, pre, preOff);
+        VectorKernels.activationForward(activation, slope, pre, preOff, act, actOff, batch * rows);
+    }
+
+    private static void blocks(float[] a, int aOff, int batch, float[] w, int wOff, int bOff, int rows, int cols,
+                               float[] z, int zOff) {
         int r = 0;
         for (; r + NR <= rows; r += NR) {
             int b = 0;
             for (; b + MR <= batch; b += MR) {
-                block4x3(a, aOff + b * cols, w, wOff + r * cols, cols, b, r, bOff, rows, z, zOff, act, actOff,
-                        activation, slope);
+                block4x3(a, aOff + b * cols, w, wOff + r * cols, cols, b, r, bOff, rows, z, zOff);
             }
             for (; b < batch; b++) {
                 for (int rr = r; rr < r + NR; rr++) {
-                    single(a, aOff, w, wOff, bOff, rows, cols, b, rr, z, zOff, act, actOff, activation, slope);
+                    single(a, aOff, w, wOff, bOff, rows, cols, b, rr, z, zOff);
                 }
             }
         }
         for (; r < rows; r++) {
             for (int b = 0; b < batch; b++) {
-                single(a, aOff, w, wOff, bOff, rows, cols, b, r, z, zOff, act, actOff, activation, slope);
+                single(a, aOff, w, wOff, bOff, rows, cols, b, r, z, zOff);
             }
         }
     }
 
     private static void single(float[] a, int aOff, float[] w, int wOff, int bOff, int rows, int cols, int b, int r,
-                               float[] z, int zOff, float[] act, int actOff, Activation activation, float slope) {
-        float s = VectorKernels.dot(w, wOff + r * cols, a, aOff + b * cols, cols) + w[bOff + r];
-        emit(z, zOff, act, actOff, b * rows + r, s, activation, slope);
-    }
-
-    private static void emit(float[] z, int zOff, float[] act, int actOff, int idx, float v, Activation activation,
-                             float slope) {
-        if (z != null) {
-            z[zOff + idx] = v;
-        }
-        act[actOff + idx] = ActivationMath.apply(activation, v, slope);
+                               float[] z, int zOff) {
+        z[zOff + b * rows + r] = VectorKernels.dot(w, wOff + r * cols, a, aOff + b * cols, cols) + w[bOff + r];
     }
 
     /** The 4 x 3 micro-kernel: samples b..b+3 (rows of A at a0) times weight rows r..r+2 (at w0). */
     private static void block4x3(float[] a, int a0, float[] w, int w0, int cols, int b, int r, int bOff, int rows,
-                                 float[] z, int zOff, float[] act, int actOff, Activation activation, float slope) {
+                                 float[] z, int zOff) {
         int a1 = a0 + cols;
         int a2 = a1 + cols;
         int a3 = a2 + cols;
@@ -137,20 +136,20 @@ final class GemmForward {
         float bias1 = w[bOff + r + 1];
         float bias2 = w[bOff + r + 2];
         int o = b * rows + r;
-        emit(z, zOff, act, actOff, o, s00 + bias0, activation, slope);
-        emit(z, zOff, act, actOff, o + 1, s01 + bias1, activation, slope);
-        emit(z, zOff, act, actOff, o + 2, s02 + bias2, activation, slope);
+        z[zOff + o] = s00 + bias0;
+        z[zOff + o + 1] = s01 + bias1;
+        z[zOff + o + 2] = s02 + bias2;
         o += rows;
-        emit(z, zOff, act, actOff, o, s10 + bias0, activation, slope);
-        emit(z, zOff, act, actOff, o + 1, s11 + bias1, activation, slope);
-        emit(z, zOff, act, actOff, o + 2, s12 + bias2, activation, slope);
+        z[zOff + o] = s10 + bias0;
+        z[zOff + o + 1] = s11 + bias1;
+        z[zOff + o + 2] = s12 + bias2;
         o += rows;
-        emit(z, zOff, act, actOff, o, s20 + bias0, activation, slope);
-        emit(z, zOff, act, actOff, o + 1, s21 + bias1, activation, slope);
-        emit(z, zOff, act, actOff, o + 2, s22 + bias2, activation, slope);
+        z[zOff + o] = s20 + bias0;
+        z[zOff + o + 1] = s21 + bias1;
+        z[zOff + o + 2] = s22 + bias2;
         o += rows;
-        emit(z, zOff, act, actOff, o, s30 + bias0, activation, slope);
-        emit(z, zOff, act, actOff, o + 1, s31 + bias1, activation, slope);
-        emit(z, zOff, act, actOff, o + 2, s32 + bias2, activation, slope);
+        z[zOff + o] = s30 + bias0;
+        z[zOff + o + 1] = s31 + bias1;
+        z[zOff + o + 2] = s32 + bias2;
     }
 }

@@ -49,6 +49,8 @@ public final class VectorKernels implements Kernels {
     @Override
     public void denseForward(float[] w, int wOff, int bOff, int rows, int cols, float[] x, int xOff,
                              float[] z, int zOff, float[] a, int aOff, Activation act, float slope) {
+        float[] pre = z != null ? z : a; // pre-activations land here, then one activation sweep
+        int preOff = z != null ? zOff : aOff;
         int bound = SPECIES.loopBound(cols);
         int r = 0;
         // Four weight rows per pass: the input vector is loaded once for four dot products.
@@ -80,22 +82,49 @@ public final class VectorKernels implements Kernels {
                 s2 += w[r2 + c] * xc;
                 s3 += w[r3 + c] * xc;
             }
-            store(z, zOff, a, aOff, r, s0 + w[bOff + r], act, slope);
-            store(z, zOff, a, aOff, r + 1, s1 + w[bOff + r + 1], act, slope);
-            store(z, zOff, a, aOff, r + 2, s2 + w[bOff + r + 2], act, slope);
-            store(z, zOff, a, aOff, r + 3, s3 + w[bOff + r + 3], act, slope);
+            pre[preOff + r] = s0 + w[bOff + r];
+            pre[preOff + r + 1] = s1 + w[bOff + r + 1];
+            pre[preOff + r + 2] = s2 + w[bOff + r + 2];
+            pre[preOff + r + 3] = s3 + w[bOff + r + 3];
         }
         for (; r < rows; r++) {
-            float s = dot(w, wOff + r * cols, x, xOff, cols);
-            store(z, zOff, a, aOff, r, s + w[bOff + r], act, slope);
+            pre[preOff + r] = dot(w, wOff + r * cols, x, xOff, cols) + w[bOff + r];
         }
+        activationForward(act, slope, pre, preOff, a, aOff, rows);
     }
 
-    private static void store(float[] z, int zOff, float[] a, int aOff, int r, float zr, Activation act, float slope) {
-        if (z != null) {
-            z[zOff + r] = zr;
+    /**
+     * {@code dst[i] = act(src[i])} over {@code len} elements (src may equal dst): vector code for the
+     * piecewise-linear activations, the shared scalar code for the transcendental ones.
+     */
+    static void activationForward(Activation act, float slope, float[] src, int srcOff, float[] dst, int dstOff,
+                                  int len) {
+        int i = 0;
+        int bound = SPECIES.loopBound(len);
+        switch (act) {
+            case RELU:
+                for (; i < bound; i += LANES) {
+                    FloatVector.fromArray(SPECIES, src, srcOff + i).max(0f).intoArray(dst, dstOff + i);
+                }
+                break;
+            case LEAKY_RELU:
+                for (; i < bound; i += LANES) {
+                    FloatVector v = FloatVector.fromArray(SPECIES, src, srcOff + i);
+                    v.blend(v.mul(slope), v.compare(VectorOperators.LE, 0f)).intoArray(dst, dstOff + i);
+                }
+                break;
+            case IDENTITY:
+            case SOFTMAX:
+                if (src != dst || srcOff != dstOff) {
+                    System.arraycopy(src, srcOff, dst, dstOff, len);
+                }
+                return;
+            default:
+                break;
         }
-        a[aOff + r] = ActivationMath.apply(act, zr, slope);
+        for (; i < len; i++) {
+            dst[dstOff + i] = ActivationMath.apply(act, src[srcOff + i], slope);
+        }
     }
 
     /** Dot product with two accumulators (hides FMA latency), then a scalar tail. */
