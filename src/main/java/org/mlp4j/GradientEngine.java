@@ -27,6 +27,11 @@ final class GradientEngine {
     static final int DEFAULT_SHARD_SIZE = 16;
     /** Weight rows per weight-gradient task: a multiple of the kernels' 4-row register block. */
     static final int ROW_BLOCK = 16;
+    /**
+     * Below this many multiply-adds per step the whole step runs on the calling thread: forking costs
+     * microseconds, more than a tiny network's step. Partitions stay the same, so results do too.
+     */
+    static final long INLINE_MACS = 1L << 18;
 
     private final Network net;
     private final Kernels kernels;
@@ -56,6 +61,8 @@ final class GradientEngine {
     private float[] dz;
     private float[] dzPrev;
     private int lastBlocks;
+    private boolean inline;
+    private final long macsPerSample;
 
     GradientEngine(Network net, int maxBatch, int sampleBlock, ForkJoinPool pool) {
         this.net = net;
@@ -74,6 +81,11 @@ final class GradientEngine {
             maxWidth = Math.max(maxWidth, layout.outputs(l));
             maxRowBlocks = Math.max(maxRowBlocks, blocks(layout.outputs(l), ROW_BLOCK));
         }
+        long macs = 0;
+        for (int l = 0; l < layers; l++) {
+            macs += (long) layout.inputs(l) * layout.outputs(l);
+        }
+        this.macsPerSample = 3 * macs; // forward, weight gradient, input gradient
         this.deltaA = new float[maxBatch * maxWidth];
         this.deltaB = new float[maxBatch * maxWidth];
         this.gradients = new float[layout.parameterCount()];
@@ -122,16 +134,17 @@ final class GradientEngine {
         this.batch = batch;
         this.sampleBlocks = blocks(batch, sampleBlock);
         this.scale = (float) Losses.meanFactor(net.loss(), batch, net.outputSize());
+        this.inline = batch * macsPerSample < INLINE_MACS;
         backward = false;
         for (layer = 0; layer < layers; layer++) {
-            runner.run(sampleBlocks);
+            runner.run(sampleBlocks, inline);
         }
         backward = true;
         dz = deltaA;
         dzPrev = deltaB;
         for (layer = layers - 1; layer >= 0; layer--) {
             int rowBlocks = blocks(layout.outputs(layer), ROW_BLOCK);
-            runner.run(layer > 0 ? rowBlocks + sampleBlocks : rowBlocks);
+            runner.run(layer > 0 ? rowBlocks + sampleBlocks : rowBlocks, inline);
             float[] swap = dz;
             dz = dzPrev;
             dzPrev = swap;

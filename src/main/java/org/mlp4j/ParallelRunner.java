@@ -29,7 +29,12 @@ final class ParallelRunner {
     }
 
     void run(int count) {
-        if (pool == null || count <= 1 || pool.getParallelism() <= 1) {
+        run(count, false);
+    }
+
+    /** Runs the indices; {@code inline} forces the calling thread (work too small to be worth a fork). */
+    void run(int count, boolean inline) {
+        if (inline || pool == null || count <= 1 || pool.getParallelism() <= 1) {
             for (int i = 0; i < count; i++) {
                 body.run(i);
             }
