@@ -126,21 +126,47 @@ public abstract sealed class Optimizer permits Sgd, Adam, RmsProp {
         }
         Checks.positive("parameterCount", parameterCount);
         validate();
+        Map<String, float[]> previous = liveState(); // allocate() replaces the buffers, it does not clear them
         allocate(parameterCount);
         Map<String, float[]> mine = liveState();
+        try {
+            for (Map.Entry<String, float[]> e : mine.entrySet()) { // check everything before copying anything
+                float[] src = state.get(e.getKey());
+                if (steps == 0 && src == null) {
+                    continue;
+                }
+                if (src == null) {
+                    throw new IllegalArgumentException("state: expected buffer '" + e.getKey() + "', it is missing");
+                }
+                Checks.length("state buffer " + e.getKey(), src, parameterCount);
+            }
+        } catch (RuntimeException e) {
+            restoreBuffers(previous); // a failed restore leaves the optimizer as it was
+            throw e;
+        }
         for (Map.Entry<String, float[]> e : mine.entrySet()) {
             float[] src = state.get(e.getKey());
-            if (steps == 0 && src == null) {
-                continue;
+            if (src != null) {
+                System.arraycopy(src, 0, e.getValue(), 0, parameterCount);
             }
-            if (src == null) {
-                throw new IllegalArgumentException("state: expected buffer '" + e.getKey() + "', it is missing");
-            }
-            Checks.length("state buffer " + e.getKey(), src, parameterCount);
-            System.arraycopy(src, 0, e.getValue(), 0, parameterCount);
         }
         this.size = parameterCount;
         this.steps = steps;
+    }
+
+    /** Puts back the buffers that {@link #liveState()} returned before a failed {@link #restoreState}. */
+    private void restoreBuffers(Map<String, float[]> previous) {
+        if (size == -1) {
+            return; // never stepped: beginStep allocates afresh
+        }
+        allocate(size);
+        Map<String, float[]> live = liveState();
+        previous.forEach((k, v) -> {
+            float[] dst = live.get(k);
+            if (dst != null && dst.length == v.length) {
+                System.arraycopy(v, 0, dst, 0, v.length);
+            }
+        });
     }
 
     /** The live state buffers by name. */

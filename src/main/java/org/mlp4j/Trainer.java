@@ -205,20 +205,21 @@ public final class Trainer implements AutoCloseable {
                 lossSum += loss * count;
                 correct += engine.correct();
                 seen += count;
+                StopReason stop = null;
                 if (listener != null && !listener.onBatch(
                         new TrainingListener.BatchStats(epoch, bi, batches, count, loss, iterations))) {
-                    epochLoss = lossSum / seen;
-                    reason = StopReason.LISTENER;
-                    break outer;
+                    stop = StopReason.LISTENER;
+                } else if (lastGradientNorm <= gradientTolerance) {
+                    stop = StopReason.GRADIENT_TOLERANCE;
+                } else if (iterations >= maxIterations) {
+                    stop = StopReason.MAX_ITERATIONS;
                 }
-                if (lastGradientNorm <= gradientTolerance) {
+                if (stop != null) {
                     epochLoss = lossSum / seen;
-                    reason = StopReason.GRADIENT_TOLERANCE;
-                    break outer;
-                }
-                if (iterations >= maxIterations) {
-                    epochLoss = lossSum / seen;
-                    reason = StopReason.MAX_ITERATIONS;
+                    reason = stop;
+                    if (bi == batches - 1) {
+                        completedEpochs = epoch; // every batch of this epoch ran: a resume must not replay it
+                    }
                     break outer;
                 }
             }

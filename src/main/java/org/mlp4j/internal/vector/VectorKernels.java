@@ -301,13 +301,21 @@ public final class VectorKernels implements Kernels {
         int end = off + len;
         int i = off;
         while (i + LANES <= end) {
+            int blockStart = i;
             int blockEnd = Math.min(end, i + 4096);
             FloatVector acc = FloatVector.zero(SPECIES);
             for (; i + LANES <= blockEnd; i += LANES) {
                 FloatVector v = FloatVector.fromArray(SPECIES, a, i);
                 acc = v.fma(v, acc);
             }
-            total += acc.reduceLanes(VectorOperators.ADD);
+            float block = acc.reduceLanes(VectorOperators.ADD);
+            if (Float.isFinite(block)) {
+                total += block;
+            } else { // squares beyond Float.MAX_VALUE (|a| > ~1.8e19): redo this block in double
+                for (int j = blockStart; j < i; j++) {
+                    total += (double) a[j] * a[j];
+                }
+            }
         }
         for (; i < end; i++) {
             total += (double) a[i] * a[i];
