@@ -37,6 +37,8 @@ public final class Trainer implements AutoCloseable {
     private final boolean ownsPool;
     private final GradientEngine engine;
     private final ParallelRunner updater;
+    private final float[] previousParameters;
+    private final boolean[] chunkFinite;
     private final float[] batchInputs;
     private final float[] batchTargets;
     private int[] order = new int[0];
@@ -60,6 +62,8 @@ public final class Trainer implements AutoCloseable {
         this.engine = new GradientEngine(net, batchSize, b.shardSize, pool);
         int chunks = (net.parameterCount() + UPDATE_CHUNK - 1) / UPDATE_CHUNK;
         this.updater = new ParallelRunner(pool, this::updateChunk, Math.max(1, chunks));
+        this.previousParameters = new float[net.parameterCount()];
+        this.chunkFinite = new boolean[Math.max(1, chunks)];
         this.batchInputs = new float[batchSize * net.inputSize()];
         this.batchTargets = new float[batchSize * net.targetWidth()];
     }
@@ -144,16 +148,39 @@ public final class Trainer implements AutoCloseable {
         }
         lastGradientNorm = norm;
         optimizer.beginStep(g.length);
-        updater.run((g.length + UPDATE_CHUNK - 1) / UPDATE_CHUNK);
+        int chunks = (g.length + UPDATE_CHUNK - 1) / UPDATE_CHUNK;
+        updater.run(chunks);
         optimizer.endStep();
+        for (int c = 0; c < chunks; c++) {
+            if (!chunkFinite[c]) {
+                // A finite gradient can still overflow a float parameter (huge learning rate): undo the step.
+                float[] p = net.parameterArray();
+                float bad = firstNonFinite(p);
+                System.arraycopy(previousParameters, 0, p, 0, p.length);
+                throw new TrainingDivergedException(epoch, batchIndex, "an updated parameter", bad);
+            }
+        }
         iterations++;
         return loss;
+    }
+
+    private static float firstNonFinite(float[] p) {
+        for (float v : p) {
+            if (!Float.isFinite(v)) {
+                return v;
+            }
+        }
+        return Float.NaN;
     }
 
     private void updateChunk(int chunk) {
         float[] g = engine.gradients();
         int off = chunk * UPDATE_CHUNK;
-        optimizer.update(net.kernels(), net.parameterArray(), g, off, Math.min(UPDATE_CHUNK, g.length - off));
+        int len = Math.min(UPDATE_CHUNK, g.length - off);
+        float[] p = net.parameterArray();
+        System.arraycopy(p, off, previousParameters, off, len);
+        optimizer.update(net.kernels(), p, g, off, len);
+        chunkFinite[chunk] = net.kernels().allFinite(p, off, len);
     }
 
     /**

@@ -1,8 +1,10 @@
 package org.mlp4j;
 
 /**
- * Thrown when a mini-batch loss or gradient becomes NaN or infinite. The step that produced it is not
- * applied, so the network keeps the last finite parameters (which can still be saved).
+ * Thrown when a mini-batch loss, its gradient or the updated parameters become NaN or infinite. The step
+ * is not applied (or is undone), so the network keeps the last finite parameters, which can still be
+ * saved. The optimizer's state buffers may hold the failed step's values: resume from a checkpoint or
+ * a new optimizer.
  */
 public final class TrainingDivergedException extends ArithmeticException {
     private static final long serialVersionUID = 1L;

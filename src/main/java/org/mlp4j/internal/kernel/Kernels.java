@@ -70,6 +70,9 @@ public interface Kernels {
     /** {@code a[i] *= s} over {@code [off, off+len)}. */
     void scale(float[] a, int off, int len, float s);
 
+    /** True when every value in {@code [off, off+len)} is finite (no NaN, no infinity). */
+    boolean allFinite(float[] a, int off, int len);
+
     /** {@code sum a[i]^2} over {@code [off, off+len)}, accumulated so that it does not overflow float. */
     double sumOfSquares(float[] a, int off, int len);
 

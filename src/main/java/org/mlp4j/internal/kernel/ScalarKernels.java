@@ -110,6 +110,16 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public boolean allFinite(float[] a, int off, int len) {
+        for (int i = off; i < off + len; i++) {
+            if (!Float.isFinite(a[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
     public double sumOfSquares(float[] a, int off, int len) {
         double sum = 0;
         for (int i = off; i < off + len; i++) {

@@ -294,6 +294,23 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public boolean allFinite(float[] a, int off, int len) {
+        // x * 0 is 0 for every finite x and NaN for NaN or infinity, so the sum stays 0 exactly when all
+        // values are finite: one branch-free multiply-add per vector.
+        FloatVector acc = FloatVector.zero(SPECIES);
+        int end = off + len;
+        int i = off;
+        for (; i + LANES <= end; i += LANES) {
+            acc = acc.add(FloatVector.fromArray(SPECIES, a, i).mul(0f));
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < end; i++) {
+            sum += a[i] * 0f;
+        }
+        return sum == 0f;
+    }
+
+    @Override
     public double sumOfSquares(float[] a, int off, int len) {
         // Float lanes per block of 4096 elements, then double: no overflow for any finite gradient scale
         // that matters, and no loss of small terms against a huge running sum.

@@ -87,6 +87,14 @@ class KernelPropertyTest {
         return KernelProvider.scalar();
     }
 
+    /** The scalar kernels and, when the module is present, the vector kernels. */
+    static java.util.List<Kernels> available() {
+        java.util.List<Kernels> list = new java.util.ArrayList<>();
+        list.add(KernelProvider.scalar());
+        KernelProvider.vector().ifPresent(list::add);
+        return list;
+    }
+
     static Kernels vectorOrSkip() {
         Optional<Kernels> v = KernelProvider.vector();
         assumeTrue(v.isPresent(), () -> "vector kernels unavailable: "
@@ -375,39 +383,38 @@ class KernelPropertyTest {
 
     static void gemmWeightGradient(Kernels k, SplittableRandom rnd, int rows, int cols, int batch, String shape) {
         int dzOff = off(rnd);
-        float[] dz = randomArray(rnd, dzOff + batch * rows + pad(rnd), -1, 1);
+        int dzStride = rows + rnd.nextInt(5); // dZ may be a column block of a wider matrix
+        float[] dz = randomArray(rnd, dzOff + batch * dzStride + pad(rnd), -1, 1);
         int aOff = off(rnd);
         float[] a = randomArray(rnd, aOff + batch * cols + pad(rnd), -1, 1);
         int gOff = off(rnd);
         int gbOff = gOff + rows * cols + rnd.nextInt(9);
-        float[] g0 = randomArray(rnd, gbOff + rows + pad(rnd), -3, 3); // existing values: kernel ADDS
+        float[] g0 = randomArray(rnd, gbOff + rows + pad(rnd), -3, 3); // garbage: the kernel OVERWRITES
         float[] dzc = dz.clone();
         float[] ac = a.clone();
         float[] g = g0.clone();
-        k.gemmWeightGradient(dz, dzOff, batch, a, aOff, rows, cols, g, gOff, gbOff);
+        k.gemmWeightGradient(dz, dzOff, dzStride, batch, a, aOff, rows, cols, g, gOff, gbOff);
         assertArrayEquals(dzc, dz, shape + ": gemmWeightGradient changed dZ");
         assertArrayEquals(ac, a, shape + ": gemmWeightGradient changed A");
         double[] exact = new double[rows * cols + rows];
         double[] bound = new double[exact.length];
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < cols; c++) {
-                double old = g0[gOff + r * cols + c];
-                double sum = old;
-                double abs = Math.abs(old);
+                double sum = 0;
+                double abs = 0;
                 for (int b = 0; b < batch; b++) {
-                    double t = (double) dz[dzOff + b * rows + r] * a[aOff + b * cols + c];
+                    double t = (double) dz[dzOff + b * dzStride + r] * a[aOff + b * cols + c];
                     sum += t;
                     abs += Math.abs(t);
                 }
                 exact[r * cols + c] = sum;
                 bound[r * cols + c] = gamma(batch + 4) * abs;
             }
-            double old = g0[gbOff + r];
-            double sum = old;
-            double abs = Math.abs(old);
+            double sum = 0;
+            double abs = 0;
             for (int b = 0; b < batch; b++) {
-                sum += dz[dzOff + b * rows + r];
-                abs += Math.abs(dz[dzOff + b * rows + r]);
+                sum += dz[dzOff + b * dzStride + r];
+                abs += Math.abs(dz[dzOff + b * dzStride + r]);
             }
             exact[rows * cols + r] = sum;
             bound[rows * cols + r] = gamma(batch + 4) * abs;
@@ -415,23 +422,29 @@ class KernelPropertyTest {
         assertRanges(shape + ": gemmWeightGradient G", g0, g, exact, bound, gOff, rows * cols, gbOff, rows);
     }
 
-    /** Accumulation: adding two batches one after the other equals one call over both, up to rounding. */
+    /**
+     * Row blocks: computing dW block by block from column blocks of dZ (as the engine's tasks do) gives
+     * bit-identical results to one call over all rows, whatever the block boundaries.
+     */
     @Test
-    void vectorWeightGradientAccumulatesAcrossCalls() {
-        Kernels k = vectorOrSkip();
-        SplittableRandom rnd = new SplittableRandom(3);
-        int rows = 37;
-        int cols = 65;
-        int batch = 9;
-        float[] dz = randomArray(rnd, 2 * batch * rows, -1, 1);
-        float[] a = randomArray(rnd, 2 * batch * cols, -1, 1);
-        float[] g = new float[rows * cols + rows];
-        k.gemmWeightGradient(dz, 0, batch, a, 0, rows, cols, g, 0, rows * cols);
-        k.gemmWeightGradient(dz, batch * rows, batch, a, batch * cols, rows, cols, g, 0, rows * cols);
-        float[] once = new float[g.length];
-        k.gemmWeightGradient(dz, 0, 2 * batch, a, 0, rows, cols, once, 0, rows * cols);
-        for (int i = 0; i < g.length; i++) {
-            assertEquals(once[i], g[i], 1e-5, "element " + i);
+    void weightGradientRowBlocksAreBitIdenticalToOneCall() {
+        for (Kernels k : available()) {
+            SplittableRandom rnd = new SplittableRandom(3);
+            int rows = 37;
+            int cols = 65;
+            int batch = 19;
+            float[] dz = randomArray(rnd, batch * rows, -1, 1);
+            float[] a = randomArray(rnd, batch * cols, -1, 1);
+            float[] once = new float[rows * cols + rows];
+            k.gemmWeightGradient(dz, 0, rows, batch, a, 0, rows, cols, once, 0, rows * cols);
+            for (int block : new int[] {4, 7, 16}) {
+                float[] g = new float[rows * cols + rows];
+                for (int r0 = 0; r0 < rows; r0 += block) {
+                    int n = Math.min(block, rows - r0);
+                    k.gemmWeightGradient(dz, r0, rows, batch, a, 0, n, cols, g, r0 * cols, rows * cols + r0);
+                }
+                assertArrayEquals(once, g, k.name() + ": row blocks of " + block);
+            }
         }
     }
 
