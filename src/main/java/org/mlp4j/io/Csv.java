@@ -1,0 +1,442 @@
+package org.mlp4j.io;
+
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Writer;
+import java.nio.channels.Channels;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import org.mlp4j.Dataset;
+
+/**
+ * Reads and writes numeric, comma-separated CSV files.
+ *
+ * <p>Reading rules: UTF-8 (a leading byte-order mark is ignored); fields are separated by commas and trimmed;
+ * a field may be enclosed in double quotes ({@code ""} inside is a literal quote), but quoted fields cannot span
+ * lines; blank lines are skipped. The first non-blank line is a header if any of its fields is text (not empty,
+ * not a number, not a NaN/infinity spelling).
+ * Every row must have the same number of columns. Values must be finite decimal numbers ({@code 1}, {@code -0.5},
+ * {@code 2.5e-3}); NaN and infinities are rejected. Errors are {@link CsvFormatException}s naming the file, line
+ * and column.
+ */
+public final class Csv {
+    private Csv() {
+    }
+
+    /** A numeric table: {@code rows x columns} values, row-major, plus the header names if the file had one. */
+    public static final class Table {
+        private final List<String> header;
+        private final int rows;
+        private final int columns;
+        private final float[] values;
+
+        Table(List<String> header, int rows, int columns, float[] values) {
+            this.header = List.copyOf(header);
+            this.rows = rows;
+            this.columns = columns;
+            this.values = values;
+        }
+
+        /** Header names, or an empty list if the file had no header line. */
+        public List<String> header() {
+            return header;
+        }
+
+        /** Number of data rows. */
+        public int rows() {
+            return rows;
+        }
+
+        /** Number of columns. */
+        public int columns() {
+            return columns;
+        }
+
+        /** The values, {@code [rows][columns]} row-major (the backing array, not a copy). */
+        public float[] values() {
+            return values;
+        }
+
+        /** The value at a row and column (0-based). */
+        public float get(int row, int column) {
+            Objects.checkIndex(row, rows);
+            Objects.checkIndex(column, columns);
+            return values[row * columns + column];
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ reading
+
+    /**
+     * Reads a classification data set: each row holds {@code featureCount} feature values then one class label,
+     * a non-negative integer ({@code 3} or {@code 3.0}). The result has target width 1 (the class index as a
+     * float).
+     *
+     * @throws CsvFormatException if the file is empty, has a wrong column count, a non-numeric or non-finite
+     *                            value, or a label that is not a non-negative integer
+     */
+    public static Dataset readClassification(Path file, int featureCount) throws IOException {
+        positive("featureCount", featureCount);
+        Parsed p = read(file, featureCount + 1, featureCount + " features + 1 class label");
+        Table t = p.table;
+        float[] features = new float[t.rows * featureCount];
+        float[] labels = new float[t.rows];
+        for (int r = 0; r < t.rows; r++) {
+            System.arraycopy(t.values, r * t.columns, features, r * featureCount, featureCount);
+            float label = t.values[r * t.columns + featureCount];
+            // Labels index a float target, so they must also be exactly representable (below 2^24).
+            if (label < 0 || label != Math.rint(label) || label > (1 << 24)) {
+                throw new CsvFormatException(file + ": line " + p.lines[r] + ", column " + (featureCount + 1)
+                        + ": expected a class label (an integer from 0 to " + (1 << 24) + "), got " + label,
+                        p.lines[r], featureCount + 1);
+            }
+            labels[r] = label;
+        }
+        return Dataset.of(features, featureCount, labels, 1);
+    }
+
+    /**
+     * Reads a regression (or multi-target) data set: each row holds {@code featureCount} feature values then
+     * {@code targetWidth} target values.
+     *
+     * @throws CsvFormatException if the file is empty, has a wrong column count, or a non-numeric or non-finite
+     *                            value
+     */
+    public static Dataset readRegression(Path file, int featureCount, int targetWidth) throws IOException {
+        positive("featureCount", featureCount);
+        positive("targetWidth", targetWidth);
+        int width = Math.addExact(featureCount, targetWidth);
+        Table t = read(file, width, featureCount + " features + " + targetWidth + " target"
+                + (targetWidth == 1 ? "" : "s")).table;
+        float[] features = new float[t.rows * featureCount];
+        float[] targets = new float[t.rows * targetWidth];
+        for (int r = 0; r < t.rows; r++) {
+            System.arraycopy(t.values, r * width, features, r * featureCount, featureCount);
+            System.arraycopy(t.values, r * width + featureCount, targets, r * targetWidth, targetWidth);
+        }
+        return Dataset.of(features, featureCount, targets, targetWidth);
+    }
+
+    /**
+     * Reads a table whose columns are all features (e.g. input for prediction); the column count comes from the
+     * first line.
+     *
+     * @throws CsvFormatException if the file is empty, rows differ in length, or a value is non-numeric or
+     *                            non-finite
+     */
+    public static Table readFeatures(Path file) throws IOException {
+        return read(file, -1, null).table;
+    }
+
+    /** A table plus the source line of each row, for error messages after parsing. */
+    private record Parsed(Table table, long[] lines) {
+    }
+
+    private static Parsed read(Path file, int expectedColumns, String layout) throws IOException {
+        Objects.requireNonNull(file, "file");
+        // Strict decoding: a wrong encoding should be an error, not silently replaced characters.
+        var decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        List<String> header = List.of();
+        int columns = expectedColumns;
+        FloatList values = new FloatList();
+        LongList lines = new LongList();
+        long lineNo = 0;
+        boolean first = true;
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(Files.newInputStream(file), decoder))) {
+            for (String line; (line = in.readLine()) != null; ) {
+                lineNo++;
+                if (lineNo == 1 && line.startsWith("\uFEFF")) {
+                    line = line.substring(1);
+                }
+                if (line.isBlank()) {
+                    continue;
+                }
+                List<String> fields = split(file, lineNo, line);
+                if (columns < 0) {
+                    columns = fields.size();
+                }
+                if (fields.size() != columns) {
+                    throw new CsvFormatException(file + ": line " + lineNo + ": expected " + columns + " columns"
+                            + (layout == null ? " (as in the first line)" : " (" + layout + ")") + ", got "
+                            + fields.size(), lineNo, 0);
+                }
+                if (first) {
+                    first = false;
+                    if (isHeader(fields)) {
+                        header = fields;
+                        continue;
+                    }
+                }
+                for (int c = 0; c < fields.size(); c++) {
+                    values.add(parse(file, lineNo, c + 1, fields.get(c)));
+                }
+                lines.add(lineNo);
+            }
+        } catch (CharacterCodingException e) {
+            throw new CsvFormatException(file + ": line " + (lineNo + 1) + ": expected UTF-8 text, got invalid bytes",
+                    lineNo + 1, 0);
+        }
+        if (lines.size == 0) {
+            throw new CsvFormatException(file + ": expected at least one data row, got "
+                    + (header.isEmpty() ? "an empty file" : "only a header line"), 0, 0);
+        }
+        return new Parsed(new Table(header, lines.size, columns, values.toArray()), lines.toArray());
+    }
+
+    /** Splits one line into trimmed fields, honouring double quotes. */
+    private static List<String> split(Path file, long lineNo, String line) throws CsvFormatException {
+        List<String> fields = new ArrayList<>();
+        int i = 0;
+        int n = line.length();
+        while (true) {
+            while (i < n && isBlank(line.charAt(i))) {
+                i++;
+            }
+            String field;
+            if (i < n && line.charAt(i) == '"') {
+                int startColumn = fields.size() + 1;
+                StringBuilder sb = new StringBuilder();
+                i++;
+                while (true) {
+                    if (i >= n) {
+                        throw new CsvFormatException(file + ": line " + lineNo + ", column " + startColumn
+                                + ": expected a closing double quote, got end of line", lineNo, startColumn);
+                    }
+                    char c = line.charAt(i++);
+                    if (c == '"') {
+                        if (i < n && line.charAt(i) == '"') {
+                            sb.append('"');
+                            i++;
+                        } else {
+                            break;
+                        }
+                    } else {
+                        sb.append(c);
+                    }
+                }
+                while (i < n && isBlank(line.charAt(i))) {
+                    i++;
+                }
+                if (i < n && line.charAt(i) != ',') {
+                    throw new CsvFormatException(file + ": line " + lineNo + ", column " + startColumn
+                            + ": expected ',' after a quoted field, got '" + line.charAt(i) + "'", lineNo, startColumn);
+                }
+                field = sb.toString();
+            } else {
+                int start = i;
+                while (i < n && line.charAt(i) != ',') {
+                    i++;
+                }
+                field = line.substring(start, i).strip();
+            }
+            fields.add(field);
+            if (i >= n) {
+                return fields;
+            }
+            i++; // comma
+        }
+    }
+
+    private static boolean isBlank(char c) {
+        return c == ' ' || c == '\t';
+    }
+
+    /**
+     * A header has a field that is text: not empty (a missing value), not a number and not a NaN/infinity
+     * spelling (those are bad data, reported as such rather than silently taken for column names).
+     */
+    private static boolean isHeader(List<String> fields) {
+        for (String f : fields) {
+            if (!f.isEmpty() && !isDecimal(f) && !isNonFiniteWord(f)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static float parse(Path file, long line, int column, String field) throws CsvFormatException {
+        String where = file + ": line " + line + ", column " + column + ": ";
+        if (isNonFiniteWord(field)) {
+            throw new CsvFormatException(where + "expected a finite number, got \"" + field + "\"", line, column);
+        }
+        if (!isDecimal(field)) {
+            throw new CsvFormatException(where + "expected a number, got "
+                    + (field.isEmpty() ? "an empty field" : "\"" + SafeTensors.abbreviate(field) + "\""), line, column);
+        }
+        float v = Float.parseFloat(field);
+        if (Float.isInfinite(v)) {
+            throw new CsvFormatException(where + "expected a number within float range (about +-3.4e38), got "
+                    + SafeTensors.abbreviate(field), line, column);
+        }
+        return v;
+    }
+
+    /** {@code [+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?} — no hex, no suffixes like "f". */
+    static boolean isDecimal(String s) {
+        int i = 0;
+        int n = s.length();
+        if (i < n && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
+            i++;
+        }
+        int intDigits = 0;
+        while (i < n && isDigit(s.charAt(i))) {
+            i++;
+            intDigits++;
+        }
+        int fracDigits = 0;
+        if (i < n && s.charAt(i) == '.') {
+            i++;
+            while (i < n && isDigit(s.charAt(i))) {
+                i++;
+                fracDigits++;
+            }
+        }
+        if (intDigits + fracDigits == 0) {
+            return false;
+        }
+        if (i < n && (s.charAt(i) == 'e' || s.charAt(i) == 'E')) {
+            i++;
+            if (i < n && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
+                i++;
+            }
+            int expDigits = 0;
+            while (i < n && isDigit(s.charAt(i))) {
+                i++;
+                expDigits++;
+            }
+            if (expDigits == 0) {
+                return false;
+            }
+        }
+        return i == n;
+    }
+
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
+    private static boolean isNonFiniteWord(String s) {
+        String t = s.startsWith("+") || s.startsWith("-") ? s.substring(1) : s;
+        return t.equalsIgnoreCase("nan") || t.equalsIgnoreCase("inf") || t.equalsIgnoreCase("infinity");
+    }
+
+    // ------------------------------------------------------------------------------------------------ writing
+
+    /**
+     * Writes rows of floats as CSV, replacing {@code file} atomically (a failed write leaves it unchanged).
+     * Values are written in the shortest form that reads back to the same float.
+     *
+     * @param header  column names written as the first line, or an empty list for none; names must not contain
+     *                commas, quotes or line breaks, and must not all be numbers (or the header would read back as
+     *                data)
+     * @param values  {@code [rows][columns]} row-major, all finite
+     * @param columns values per row
+     * @throws IllegalArgumentException if the header size differs from {@code columns}, a name cannot be written,
+     *                                  {@code values.length} is not a multiple of {@code columns}, or a value is not
+     *                                  finite
+     * @throws IOException              if writing fails
+     */
+    public static void write(Path file, List<String> header, float[] values, int columns) throws IOException {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(header, "header");
+        Objects.requireNonNull(values, "values");
+        positive("columns", columns);
+        if (values.length % columns != 0) {
+            throw new IllegalArgumentException("values: expected a length that is a multiple of columns " + columns
+                    + ", got " + values.length);
+        }
+        if (!header.isEmpty()) {
+            if (header.size() != columns) {
+                throw new IllegalArgumentException("header: expected " + columns + " names, got " + header.size());
+            }
+            for (int c = 0; c < header.size(); c++) {
+                String name = Objects.requireNonNull(header.get(c), "header name");
+                if (name.isBlank() || name.strip().length() != name.length()
+                        || name.chars().anyMatch(ch -> ch == ',' || ch == '"' || ch == '\n' || ch == '\r')) {
+                    throw new IllegalArgumentException("header: column " + (c + 1) + ": expected a non-blank name"
+                            + " without commas, quotes, line breaks or surrounding spaces, got \"" + name + "\"");
+                }
+            }
+            if (!isHeader(header)) {
+                throw new IllegalArgumentException("header: expected at least one non-numeric name (otherwise it"
+                        + " reads back as data), got " + header);
+            }
+        }
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                throw new IllegalArgumentException("values: expected finite values, got " + values[i] + " at row "
+                        + (i / columns + 1) + ", column " + (i % columns + 1));
+            }
+        }
+        List<String> names = List.copyOf(header);
+        float[] snapshot = values.clone(); // what was validated is what gets written
+        AtomicFiles.write(file, ch -> {
+            // Not closed here: closing the writer would close the channel before AtomicFiles forces it.
+            Writer w = new BufferedWriter(Channels.newWriter(ch, StandardCharsets.UTF_8), 1 << 16);
+            if (!names.isEmpty()) {
+                w.write(String.join(",", names));
+                w.write('\n');
+            }
+            for (int i = 0; i < snapshot.length; i++) {
+                w.write(Float.toString(snapshot[i]));
+                w.write((i + 1) % columns == 0 ? '\n' : ',');
+            }
+            w.flush();
+        });
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    private static void positive(String name, int value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(name + ": expected a positive value, got " + value);
+        }
+    }
+
+    /** Growable float array, so reading needs no boxing. */
+    private static final class FloatList {
+        float[] a = new float[1024];
+        int size;
+
+        void add(float v) {
+            if (size == a.length) {
+                if (a.length >= Integer.MAX_VALUE - 8) {
+                    throw new IllegalStateException("more than " + (Integer.MAX_VALUE - 8) + " values");
+                }
+                a = Arrays.copyOf(a, (int) Math.min(Integer.MAX_VALUE - 8, 2L * a.length));
+            }
+            a[size++] = v;
+        }
+
+        float[] toArray() {
+            return Arrays.copyOf(a, size);
+        }
+    }
+
+    private static final class LongList {
+        long[] a = new long[256];
+        int size;
+
+        void add(long v) {
+            if (size == a.length) {
+                a = Arrays.copyOf(a, 2 * a.length);
+            }
+            a[size++] = v;
+        }
+
+        long[] toArray() {
+            return Arrays.copyOf(a, size);
+        }
+    }
+}
