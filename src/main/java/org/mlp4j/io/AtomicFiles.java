@@ -25,11 +25,22 @@ final class AtomicFiles {
         void write(FileChannel channel) throws IOException;
     }
 
+    /** Inspects the complete temporary file before it replaces the target; throws to abandon it. */
+    @FunctionalInterface
+    interface Check {
+        void check(Path temp) throws IOException;
+    }
+
     /**
      * Writes {@code body} to a temporary file next to {@code target}, forces it to disk, then renames it over
      * {@code target}. On any failure the temporary file is deleted and the exception rethrown.
      */
     static void write(Path target, Body body) throws IOException {
+        write(target, body, temp -> { });
+    }
+
+    /** Like {@link #write(Path, Body)}, running {@code check} on the written file before the rename. */
+    static void write(Path target, Body body, Check check) throws IOException {
         Path absolute = target.toAbsolutePath();
         Path dir = absolute.getParent();
         if (dir == null || !Files.isDirectory(dir)) {
@@ -43,6 +54,7 @@ final class AtomicFiles {
                 // Data must be durable before the rename publishes it, or a crash could leave an empty target.
                 ch.force(true);
             }
+            check.check(temp);
             try {
                 Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {

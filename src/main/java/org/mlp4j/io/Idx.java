@@ -209,7 +209,7 @@ public final class Idx {
     }
 
     /** Opens the file, transparently decompressing when it starts with the gzip magic 0x1f 0x8b. */
-    private static InputStream open(Path file) throws IOException {
+    static InputStream open(Path file) throws IOException {
         InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
         try {
             in.mark(2);
