@@ -406,6 +406,26 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private void validateOptions() {
+        try {
+            Loss.fromId(loss);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--" + e.getMessage());
+        }
+        if (activations != null) {
+            for (String a : activations) {
+                try {
+                    Activation.fromId(a);
+                } catch (IllegalArgumentException e) {
+                    throw new ParameterException(spec.commandLine(), "--activations: "
+                            + e.getMessage().replaceFirst("^activation: ", ""));
+                }
+            }
+        }
+        if (layers != null) {
+            for (int w : layers) {
+                positive("--layers", w);
+            }
+        }
         if (data.isCsv() && data.dataDir != null) {
             throw new ParameterException(spec.commandLine(), "--csv and --data: give one data source, not both");
         }

@@ -202,8 +202,9 @@ class MainTest {
         Path train = blobs(dir.resolve("train.csv"), 30, 6, true);
         Result act = run("train", "--csv", train.toString(), "--features", "4", "--layers", "4,8,3",
                 "--activations", "relu,swish");
-        assertEquals(1, act.code(), act.all());
-        assertTrue(act.err().contains("swish"), act.err());
+        assertEquals(2, act.code(), act.all());
+        assertTrue(act.err().contains("--activations: expected one of") && act.err().contains("swish"), act.err());
+        assertTrue(act.err().contains("mlp4j train --help"), act.err());
 
         Result patience = run("train", "--csv", train.toString(), "--features", "4", "--patience", "3");
         assertEquals(2, patience.code());
