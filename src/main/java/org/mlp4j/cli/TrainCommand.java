@@ -124,7 +124,8 @@ final class TrainCommand implements Callable<Integer> {
     ScheduleKind schedule;
 
     @Option(names = "--warmup-epochs", paramLabel = "E", defaultValue = "1",
-            description = "Linear warm-up of the cosine schedule, in epochs (fractions allowed; default ${DEFAULT-VALUE}).")
+            description = "Linear warm-up of the cosine schedule, in epochs (fractions allowed; default ${DEFAULT-VALUE}, "
+                    + "at most a tenth of the run).")
     double warmupEpochs;
 
     @Option(names = "--step-epochs", paramLabel = "E", defaultValue = "5",
@@ -338,7 +339,7 @@ final class TrainCommand implements Callable<Integer> {
         out.println("mlp4j train: " + describe(net) + ", " + String.format(Locale.ROOT, "%,d", net.parameterCount())
                 + " parameters, kernels " + net.kernelName());
         out.println("  optimizer " + opt.id() + " " + opt.hyperparameters() + ", " + describeSchedule(settings)
-                + ", batch " + settings.batchSize() + ", " + settings.epochs() + " epochs"
+                + ", batch " + settings.batchSize() + ", " + settings.epochs() + (settings.epochs() == 1 ? " epoch" : " epochs")
                 + (settings.clipNorm() > 0 ? ", clip " + settings.clipNorm() : ""));
         out.println("  data " + dataName + (validation != null ? String.format(Locale.ROOT,
                 ", validation %,d held out", validation.size()) + (settings.patience() > 0
@@ -548,6 +549,9 @@ final class TrainCommand implements Callable<Integer> {
     private RunSettings resolveSettings(int batchesPerEpoch, double peakLr) {
         long total = (long) epochs * batchesPerEpoch;
         long warmup = Math.round(warmupEpochs * batchesPerEpoch);
+        if (!spec.commandLine().getParseResult().hasMatchedOption("--warmup-epochs")) {
+            warmup = Math.min(warmup, total / 10); // the default never takes more than a tenth of a short run
+        }
         if (schedule == ScheduleKind.COSINE && (warmup < 0 || warmup >= total)) {
             throw new ParameterException(spec.commandLine(), "--warmup-epochs: expected at least 0 and fewer than the "
                     + epochs + " epochs, got " + warmupEpochs);
@@ -590,7 +594,7 @@ final class TrainCommand implements Callable<Integer> {
                 return "early stopping after epoch " + r.epochs() + "; restored the best epoch " + r.bestEpoch()
                         + String.format(Locale.ROOT, " (validation loss %.4f)", r.bestValidationLoss());
             case MAX_EPOCHS:
-                return "epoch budget reached (" + r.epochs() + " epochs, " + r.iterations() + " steps)"
+                return "epoch budget reached (" + r.epochs() + (r.epochs() == 1 ? " epoch, " : " epochs, ") + r.iterations() + " steps)"
                         + (r.bestEpoch() > 0 ? String.format(Locale.ROOT, "; best validation loss %.4f at epoch %d",
                         r.bestValidationLoss(), r.bestEpoch()) : "");
             case MAX_ITERATIONS:
