@@ -358,9 +358,17 @@ final class TrainCommand implements Callable<Integer> {
                 result = trainer.fit(train);
             } catch (TrainingDivergedException e) {
                 bar.finish();
-                ModelFiles.save(net, output);
                 writeHistory(h);
-                err.println("train: the last finite parameters (before the failing step) were saved to " + output);
+                boolean finite = true;
+                for (float v : net.parameters()) {
+                    finite &= Float.isFinite(v);
+                }
+                if (finite) {
+                    ModelFiles.save(net, output);
+                    err.println("train: the last finite parameters (before the failing step) were saved to " + output);
+                } else {
+                    err.println("train: the parameters are no longer finite; no model was saved");
+                }
                 throw e;
             } catch (UncheckedIOException e) {
                 bar.finish();
