@@ -392,6 +392,8 @@ final class TrainCommand implements Callable<Integer> {
                     ? String.format(Locale.ROOT, "test loss %.4f (%,d samples)", e.loss(), e.samples())
                     : String.format(Locale.ROOT, "test accuracy %.2f %% (loss %.4f, %,d samples)", 100 * e.accuracy(),
                     e.loss(), e.samples()));
+        } else {
+            out.println("no test set (pass --test-csv FILE to evaluate one)");
         }
         double wall = (System.nanoTime() - wallStart) / 1e9;
         out.println(String.format(Locale.ROOT, "wall time %.1f s, training %.1f s, %,.0f samples/s", wall, trainSeconds,
