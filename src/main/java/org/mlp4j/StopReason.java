@@ -10,6 +10,8 @@ public enum StopReason {
     TARGET_LOSS,
     /** A mini-batch gradient's global L2 norm fell to the tolerance: the gradient is ~0. */
     GRADIENT_TOLERANCE,
-    /** A {@link TrainingListener} asked to stop (early stopping, for example). */
+    /** The validation loss did not improve for {@code patience} epochs (the best parameters were restored). */
+    EARLY_STOPPING,
+    /** A {@link TrainingListener} asked to stop. */
     LISTENER
 }

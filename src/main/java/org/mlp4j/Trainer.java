@@ -8,6 +8,8 @@ import java.util.concurrent.ForkJoinPool;
  * Mini-batch gradient descent for a {@link Network}: shuffled epochs, gradient averaging over each batch
  * (data-parallel on a ForkJoinPool, bit-identical for any thread count), an {@link Optimizer} step, and
  * the stopping conditions of gradient descent (epoch/iteration budget, target loss, gradient tolerance).
+ * Optional: a {@link LearningRateSchedule}, gradient clipping by global norm, and a validation set with
+ * early stopping that restores the best parameters.
  *
  * <pre>{@code
  * try (Trainer trainer = Trainer.builder(net, Optimizer.sgd(0.1).momentum(0.9)).batchSize(128).epochs(10).build()) {
@@ -33,6 +35,15 @@ public final class Trainer implements AutoCloseable {
     private final boolean shuffle;
     private final long seed;
     private final TrainingListener listener;
+    private final LearningRateSchedule schedule;
+    private final double clipNorm;
+    private final Dataset validation;
+    private final int patience;
+    private final Evaluator evaluator;
+    private float gradScale = 1f;
+    private int bestEpoch;
+    private double bestValidationLoss = Double.POSITIVE_INFINITY;
+    private float[] bestParameters;
     private final ForkJoinPool pool;
     private final boolean ownsPool;
     private final GradientEngine engine;
@@ -57,6 +68,16 @@ public final class Trainer implements AutoCloseable {
         this.shuffle = b.shuffle;
         this.seed = b.seed;
         this.listener = b.listener;
+        this.schedule = b.schedule;
+        this.clipNorm = b.clipNorm;
+        this.validation = b.validation;
+        this.patience = b.patience;
+        if (validation != null) {
+            checkFits("validation", validation);
+            this.evaluator = new Evaluator(net, batchSize);
+        } else {
+            this.evaluator = null;
+        }
         this.ownsPool = b.pool == null && b.threads > 1;
         this.pool = b.pool != null ? b.pool : (b.threads > 1 ? new ForkJoinPool(b.threads) : null);
         this.engine = new GradientEngine(net, batchSize, b.shardSize, pool);
@@ -109,6 +130,49 @@ public final class Trainer implements AutoCloseable {
         this.iterations = iterations;
     }
 
+    /**
+     * Epoch with the lowest validation loss so far (0 before the first validated epoch or without a
+     * validation set).
+     */
+    public int bestEpoch() {
+        return bestEpoch;
+    }
+
+    /** Lowest validation loss so far (+infinity before the first validated epoch). */
+    public double bestValidationLoss() {
+        return bestValidationLoss;
+    }
+
+    /** A copy of the parameters after {@link #bestEpoch()}, or null when there is none yet. */
+    public float[] bestParameters() {
+        return bestParameters == null ? null : bestParameters.clone();
+    }
+
+    /**
+     * Restores early-stopping progress saved from {@link #bestEpoch()}, {@link #bestValidationLoss()} and
+     * {@link #bestParameters()} (e.g. from a checkpoint), so that a resumed run stops and restores exactly as
+     * an uninterrupted one. {@code bestParameters} may be null only when {@code bestEpoch} is 0.
+     */
+    public void restoreBest(int bestEpoch, double bestValidationLoss, float[] bestParameters) {
+        if (bestEpoch < 0) {
+            throw new IllegalArgumentException("bestEpoch: expected >= 0, got " + bestEpoch);
+        }
+        if (bestEpoch == 0) {
+            this.bestEpoch = 0;
+            this.bestValidationLoss = Double.POSITIVE_INFINITY;
+            this.bestParameters = null;
+            return;
+        }
+        if (Double.isNaN(bestValidationLoss)) {
+            throw new IllegalArgumentException("bestValidationLoss: expected a number, got NaN");
+        }
+        Checks.length("bestParameters", bestParameters, net.parameterCount());
+        Checks.finite("bestParameters", bestParameters, 0, bestParameters.length);
+        this.bestEpoch = bestEpoch;
+        this.bestValidationLoss = bestValidationLoss;
+        this.bestParameters = bestParameters.clone();
+    }
+
     /** Optimizer steps taken by this trainer (including restored progress). */
     public long iterations() {
         return iterations;
@@ -120,7 +184,8 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * One optimizer step on {@code batch} samples: mean loss and gradient, divergence check, update.
+     * One optimizer step on {@code batch} samples: mean loss and gradient, divergence check, clipping,
+     * scheduled learning rate, update.
      * Allocation-free. Inputs and targets are validated.
      *
      * @return the batch's mean loss before the step
@@ -147,6 +212,15 @@ public final class Trainer implements AutoCloseable {
             throw new TrainingDivergedException(epoch, batchIndex, "the gradient norm", norm);
         }
         lastGradientNorm = norm;
+        gradScale = norm > clipNorm ? (float) (clipNorm / norm) : 1f;
+        if (schedule != null) {
+            double lr = schedule.learningRate(iterations);
+            if (!(lr >= 0) || Double.isInfinite(lr)) {
+                throw new IllegalStateException("learning-rate schedule: expected a finite rate >= 0 at step "
+                        + iterations + ", got " + lr);
+            }
+            optimizer.setLearningRate(lr);
+        }
         optimizer.beginStep(g.length);
         int chunks = (g.length + UPDATE_CHUNK - 1) / UPDATE_CHUNK;
         updater.run(chunks);
@@ -177,6 +251,9 @@ public final class Trainer implements AutoCloseable {
         float[] g = engine.gradients();
         int off = chunk * UPDATE_CHUNK;
         int len = Math.min(UPDATE_CHUNK, g.length - off);
+        if (gradScale != 1f) {
+            net.kernels().scale(g, off, len, gradScale);
+        }
         float[] p = net.parameterArray();
         System.arraycopy(p, off, previousParameters, off, len);
         optimizer.update(net.kernels(), p, g, off, len);
@@ -187,21 +264,15 @@ public final class Trainer implements AutoCloseable {
      * Trains on {@code data} until a stopping condition holds. The epoch budget counts all epochs this
      * trainer has completed, so a second call (or a resumed trainer) continues where the last one stopped.
      *
+     * <p>With a validation set, each epoch ends with its evaluation; with early stopping (patience > 0),
+     * training stops after {@code patience} epochs without a lower validation loss, and whenever fit returns
+     * normally the network holds the parameters of the best validated epoch.
+     *
      * @throws IllegalArgumentException   if the dataset does not fit the network or holds bad values
      * @throws TrainingDivergedException if the loss or gradient becomes NaN/infinite
      */
     public TrainingResult fit(Dataset data) {
-        Objects.requireNonNull(data, "data");
-        if (data.featureCount() != net.inputSize()) {
-            throw new IllegalArgumentException("data: expected " + net.inputSize() + " features per sample, got "
-                    + data.featureCount());
-        }
-        if (data.targetWidth() != net.targetWidth()) {
-            throw new IllegalArgumentException("data: expected " + net.targetWidth() + " target values per sample"
-                    + (net.loss() == Loss.CROSS_ENTROPY ? " (a class index)" : "") + ", got " + data.targetWidth());
-        }
-        Checks.finite("data features", data.features(), 0, data.features().length);
-        Losses.checkTargets(net.loss(), data.targets(), 0, data.size(), net.outputSize());
+        checkFits("data", data);
         int n = data.size();
         if (order.length != n) {
             order = new int[n];
@@ -254,8 +325,23 @@ public final class Trainer implements AutoCloseable {
             completedEpochs = epoch;
             double seconds = (System.nanoTime() - start) / 1e9;
             double accuracy = engine.countsCorrect() ? (double) correct / seen : Double.NaN;
+            double valLoss = Double.NaN;
+            double valAccuracy = Double.NaN;
+            if (evaluator != null) {
+                Evaluation e = evaluator.evaluate(validation);
+                valLoss = e.loss();
+                valAccuracy = e.accuracy();
+                if (valLoss < bestValidationLoss) {
+                    bestValidationLoss = valLoss;
+                    bestEpoch = epoch;
+                    if (bestParameters == null) {
+                        bestParameters = new float[net.parameterCount()];
+                    }
+                    net.copyParametersTo(bestParameters);
+                }
+            }
             if (listener != null && !listener.onEpoch(new TrainingListener.EpochStats(epoch, epochLoss,
-                    accuracy, seen, seconds, seen / seconds))) {
+                    accuracy, seen, seconds, seen / seconds, valLoss, valAccuracy, optimizer.learningRate()))) {
                 reason = StopReason.LISTENER;
                 break;
             }
@@ -263,8 +349,33 @@ public final class Trainer implements AutoCloseable {
                 reason = StopReason.TARGET_LOSS;
                 break;
             }
+            if (patience > 0 && bestEpoch > 0 && epoch - bestEpoch >= patience) {
+                reason = StopReason.EARLY_STOPPING;
+                break;
+            }
         }
-        return new TrainingResult(reason, epoch, iterations, epochLoss, lastGradientNorm);
+        if (patience > 0 && bestParameters != null) {
+            net.setParameters(bestParameters);
+        }
+        return new TrainingResult(reason, epoch, iterations, epochLoss, lastGradientNorm, bestEpoch,
+                bestValidationLoss);
+    }
+
+    private void checkFits(String name, Dataset data) {
+        Objects.requireNonNull(data, name);
+        if (data.featureCount() != net.inputSize()) {
+            throw new IllegalArgumentException(name + ": expected " + net.inputSize() + " features per sample, got "
+                    + data.featureCount());
+        }
+        if (data.targetWidth() != net.targetWidth()) {
+            throw new IllegalArgumentException(name + ": expected " + net.targetWidth() + " target values per sample"
+                    + (net.loss() == Loss.CROSS_ENTROPY ? " (a class index)" : "") + ", got " + data.targetWidth());
+        }
+        if (data.size() == 0) {
+            throw new IllegalArgumentException(name + ": expected at least one sample, got none");
+        }
+        Checks.finite(name + " features", data.features(), 0, data.features().length);
+        Losses.checkTargets(net.loss(), data.targets(), 0, data.size(), net.outputSize());
     }
 
     private void gather(Dataset data, int from, int count) {
@@ -310,6 +421,10 @@ public final class Trainer implements AutoCloseable {
         private ForkJoinPool pool;
         private int shardSize = GradientEngine.DEFAULT_SHARD_SIZE;
         private TrainingListener listener;
+        private LearningRateSchedule schedule;
+        private double clipNorm = Double.POSITIVE_INFINITY;
+        private Dataset validation;
+        private int patience;
 
         private Builder(Network net, Optimizer optimizer) {
             this.net = Objects.requireNonNull(net, "network");
@@ -386,8 +501,43 @@ public final class Trainer implements AutoCloseable {
             return this;
         }
 
+        /** Receives per-batch and per-epoch progress (null for none). */
         public Builder listener(TrainingListener listener) {
             this.listener = listener;
+            return this;
+        }
+
+        /**
+         * Sets the optimizer's learning rate before every step from {@code schedule} (null: keep the
+         * optimizer's own rate).
+         */
+        public Builder schedule(LearningRateSchedule schedule) {
+            this.schedule = schedule;
+            return this;
+        }
+
+        /**
+         * Gradient clipping by global norm: when a mini-batch gradient's L2 norm over all parameters exceeds
+         * {@code maxNorm}, it is scaled by {@code maxNorm / norm} before the optimizer step (after the
+         * divergence check; {@link Trainer#lastGradientNorm()} reports the norm before clipping). Default off.
+         */
+        public Builder clipGradientNorm(double maxNorm) {
+            this.clipNorm = Checks.positive("maxNorm", maxNorm);
+            return this;
+        }
+
+        /**
+         * Evaluates {@code data} after every epoch (loss and accuracy appear in
+         * {@link TrainingListener.EpochStats}). With {@code patience > 0}, early stopping: training stops
+         * after {@code patience} epochs without a lower validation loss and the network gets the parameters
+         * of the best epoch back; with 0 the set is only monitored.
+         */
+        public Builder validation(Dataset data, int patience) {
+            this.validation = Objects.requireNonNull(data, "validation");
+            if (patience < 0) {
+                throw new IllegalArgumentException("patience: expected >= 0 epochs, got " + patience);
+            }
+            this.patience = patience;
             return this;
         }
 

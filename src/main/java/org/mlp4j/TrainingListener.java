@@ -34,7 +34,11 @@ public interface TrainingListener {
      * @param samples       samples seen in the epoch
      * @param seconds       wall time of the epoch
      * @param samplesPerSecond training throughput of the epoch
+     * @param validationLoss     mean loss on the validation set after the epoch, or NaN without one
+     * @param validationAccuracy accuracy on the validation set (classifiers) or NaN
+     * @param learningRate       the optimizer's learning rate at the epoch's last step
      */
-    record EpochStats(int epoch, double loss, double accuracy, long samples, double seconds, double samplesPerSecond) {
+    record EpochStats(int epoch, double loss, double accuracy, long samples, double seconds, double samplesPerSecond,
+                      double validationLoss, double validationAccuracy, double learningRate) {
     }
 }
