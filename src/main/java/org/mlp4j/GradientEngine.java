@@ -5,31 +5,32 @@ import org.mlp4j.internal.kernel.ActivationMath;
 import org.mlp4j.internal.kernel.Kernels;
 
 /**
- * Loss and gradients of a mini-batch through the matrix kernels, layer by layer, each layer's work split
- * into tasks on a ForkJoinPool.
- *
- * <p>Partitions are fixed by the problem, never by the thread count: forward, loss and input-gradient
- * tasks take blocks of {@code sampleBlock} samples; weight-gradient tasks take blocks of
- * {@value #ROW_BLOCK} weight rows and sum over the whole batch. Every output element is written by exactly
- * one task with a summation order that depends only on the data, so results are bit-identical for any
- * number of threads, and no per-thread gradient copies or reductions are needed. Buffers are allocated
- * once: a steady-state {@link #compute} allocates nothing.
+ * Loss and gradients of a mini-batch through the matrix kernels, in two parallel phases per step on a
+ * ForkJoinPool.
  *
  * <pre>
- *   forward  l = 0..L-1 : Z_l = A_{l-1} W_l^T + b_l, A_l = act(Z_l)      tasks: sample blocks
- *   loss                : dZ_{L-1} per sample, loss partial per block   (fused into the last forward)
- *   backward l = L-1..0 : dW_l = dZ_l^T A_{l-1}, db_l = sum dZ_l        tasks: row blocks
- *                         dZ_{l-1} = (dZ_l W_l) * act'(Z_{l-1})         tasks: sample blocks (same phase)
+ *   phase 1, one task per block of sampleBlock samples (rows are independent, so no sync between layers):
+ *       forward  l = 0..L-1 : Z_l = A_{l-1} W_l^T + b_l,  A_l = act(Z_l)
+ *       loss                : dZ_{L-1} and the block's loss
+ *       backward l = L-1..1 : dZ_{l-1} = (dZ_l W_l) * act'(Z_{l-1})
+ *   phase 2, one task per block of ROW_BLOCK weight rows of every layer (sums over the whole batch):
+ *       dW_l = dZ_l^T A_{l-1},  db_l = sum over samples of dZ_l
  * </pre>
+ *
+ * <p>Blocks are fixed by the problem, never by the thread count, and every output element is written by
+ * exactly one task with a summation order that depends only on the data: results are bit-identical for
+ * any number of threads, with no per-thread gradient copies to reduce. Two fork/joins per step keep the
+ * synchronisation cost low; the sample block's activations stay in cache from forward to backward.
+ * Buffers are allocated once: a steady-state {@link #compute} allocates nothing.
  */
 final class GradientEngine {
-    /** Default samples per forward/backward task: a multiple of the kernels' 4-sample register block. */
+    /** Default samples per phase-1 task: a multiple of the kernels' 4-sample register block. */
     static final int DEFAULT_SHARD_SIZE = 16;
-    /** Weight rows per weight-gradient task: a multiple of the kernels' 4-row register block. */
+    /** Weight rows per phase-2 task: a multiple of the kernels' 4-row register block. */
     static final int ROW_BLOCK = 16;
     /**
      * Below this many multiply-adds per step the whole step runs on the calling thread: forking costs
-     * microseconds, more than a tiny network's step. Partitions stay the same, so results do too.
+     * microseconds, more than a tiny network's step. Blocks stay the same, so results do too.
      */
     static final long INLINE_MACS = 1L << 18;
 
@@ -39,30 +40,25 @@ final class GradientEngine {
     private final int layers;
     private final int sampleBlock;
     private final int maxBatch;
+    private final long macsPerSample;
     private final float[][] z;
     private final float[][] a;
-    private final float[] deltaA;
-    private final float[] deltaB;
+    private final float[][] dz;
+    private final int[] rowBlockStart; // first phase-2 task of each layer; [layers] = total tasks
     private final float[] gradients;
     private final double[] blockLoss;
     private final long[] blockCorrect;
-    private final ParallelRunner runner;
+    private final ParallelRunner samplePhase;
+    private final ParallelRunner rowPhase;
 
-    // the step and phase in flight, read by the tasks
+    // the step in flight, read by the tasks
     private float[] x;
     private int xOff;
     private float[] t;
     private int tOff;
     private int batch;
-    private int sampleBlocks;
     private float scale;
-    private int layer;
-    private boolean backward;
-    private float[] dz;
-    private float[] dzPrev;
     private int lastBlocks;
-    private boolean inline;
-    private final long macsPerSample;
 
     GradientEngine(Network net, int maxBatch, int sampleBlock, ForkJoinPool pool) {
         this.net = net;
@@ -73,26 +69,24 @@ final class GradientEngine {
         this.maxBatch = Checks.positive("batchSize", maxBatch);
         this.z = new float[layers][];
         this.a = new float[layers][];
-        int maxWidth = 0;
-        int maxRowBlocks = 0;
-        for (int l = 0; l < layers; l++) {
-            z[l] = new float[maxBatch * layout.outputs(l)];
-            a[l] = new float[maxBatch * layout.outputs(l)];
-            maxWidth = Math.max(maxWidth, layout.outputs(l));
-            maxRowBlocks = Math.max(maxRowBlocks, blocks(layout.outputs(l), ROW_BLOCK));
-        }
+        this.dz = new float[layers][];
+        this.rowBlockStart = new int[layers + 1];
         long macs = 0;
         for (int l = 0; l < layers; l++) {
-            macs += (long) layout.inputs(l) * layout.outputs(l);
+            int out = layout.outputs(l);
+            z[l] = new float[maxBatch * out];
+            a[l] = new float[maxBatch * out];
+            dz[l] = new float[maxBatch * out];
+            rowBlockStart[l + 1] = rowBlockStart[l] + blocks(out, ROW_BLOCK);
+            macs += (long) layout.inputs(l) * out;
         }
         this.macsPerSample = 3 * macs; // forward, weight gradient, input gradient
-        this.deltaA = new float[maxBatch * maxWidth];
-        this.deltaB = new float[maxBatch * maxWidth];
         this.gradients = new float[layout.parameterCount()];
         int maxSampleBlocks = blocks(maxBatch, sampleBlock);
         this.blockLoss = new double[maxSampleBlocks];
         this.blockCorrect = new long[maxSampleBlocks];
-        this.runner = new ParallelRunner(pool, this::runTask, maxRowBlocks + maxSampleBlocks);
+        this.samplePhase = new ParallelRunner(pool, this::sampleBlockTask, maxSampleBlocks);
+        this.rowPhase = new ParallelRunner(pool, this::rowBlockTask, rowBlockStart[layers]);
     }
 
     private static int blocks(int n, int size) {
@@ -132,23 +126,11 @@ final class GradientEngine {
         this.t = targets;
         this.tOff = targetOff;
         this.batch = batch;
-        this.sampleBlocks = blocks(batch, sampleBlock);
         this.scale = (float) Losses.meanFactor(net.loss(), batch, net.outputSize());
-        this.inline = batch * macsPerSample < INLINE_MACS;
-        backward = false;
-        for (layer = 0; layer < layers; layer++) {
-            runner.run(sampleBlocks, inline);
-        }
-        backward = true;
-        dz = deltaA;
-        dzPrev = deltaB;
-        for (layer = layers - 1; layer >= 0; layer--) {
-            int rowBlocks = blocks(layout.outputs(layer), ROW_BLOCK);
-            runner.run(layer > 0 ? rowBlocks + sampleBlocks : rowBlocks, inline);
-            float[] swap = dz;
-            dz = dzPrev;
-            dzPrev = swap;
-        }
+        int sampleBlocks = blocks(batch, sampleBlock);
+        boolean inline = batch * macsPerSample < INLINE_MACS;
+        samplePhase.run(sampleBlocks, inline);
+        rowPhase.run(rowBlockStart[layers], inline);
         double loss = 0;
         for (int s = 0; s < sampleBlocks; s++) {
             loss += blockLoss[s];
@@ -159,72 +141,60 @@ final class GradientEngine {
         return loss * Losses.meanFactor(net.loss(), batch, net.outputSize());
     }
 
-    private void runTask(int task) {
-        if (!backward) {
-            forwardBlock(task);
-            return;
-        }
-        int rowBlocks = blocks(layout.outputs(layer), ROW_BLOCK);
-        if (task < rowBlocks) {
-            weightGradientBlock(task);
-        } else {
-            inputGradientBlock(task - rowBlocks);
-        }
-    }
-
-    /** Forward of layer {@link #layer} for one sample block; on the last layer also loss and output delta. */
-    private void forwardBlock(int block) {
+    /** Phase 1 for one sample block: forward through every layer, loss, and the dZ chain back to layer 0. */
+    private void sampleBlockTask(int block) {
         int s0 = block * sampleBlock;
         int n = Math.min(sampleBlock, batch - s0);
-        int l = layer;
-        int in = layout.inputs(l);
-        int out = layout.outputs(l);
-        float[] prev = l == 0 ? x : a[l - 1];
-        int prevOff = l == 0 ? xOff + s0 * in : s0 * in;
-        Activation act = net.activation(l);
-        kernels.gemmForward(prev, prevOff, n, net.parameterArray(), layout.weightOffset(l), layout.biasOffset(l), out,
-                in, z[l], s0 * out, a[l], s0 * out, act, net.leakyReluSlope());
-        if (act == Activation.SOFTMAX) {
-            for (int b = s0; b < s0 + n; b++) {
-                ActivationMath.softmaxInPlace(a[l], b * out, out);
+        float[] params = net.parameterArray();
+        float slope = net.leakyReluSlope();
+        for (int l = 0; l < layers; l++) {
+            int in = layout.inputs(l);
+            int out = layout.outputs(l);
+            float[] prev = l == 0 ? x : a[l - 1];
+            int prevOff = l == 0 ? xOff + s0 * in : s0 * in;
+            Activation act = net.activation(l);
+            kernels.gemmForward(prev, prevOff, n, params, layout.weightOffset(l), layout.biasOffset(l), out, in,
+                    z[l], s0 * out, a[l], s0 * out, act, slope);
+            if (act == Activation.SOFTMAX) {
+                for (int b = s0; b < s0 + n; b++) {
+                    ActivationMath.softmaxInPlace(a[l], b * out, out);
+                }
             }
         }
-        if (l == layers - 1) {
-            int tw = net.targetWidth();
-            double sum = 0;
-            for (int b = s0; b < s0 + n; b++) {
-                sum += Losses.rowLossAndDelta(net.loss(), act, net.leakyReluSlope(), z[l], a[l], b * out, out, t,
-                        tOff + b * tw, deltaA, b * out, scale, b);
-            }
-            blockLoss[block] = sum;
-            blockCorrect[block] = countCorrect(z[l], s0, n, out, tw);
+        int last = layers - 1;
+        int out = layout.outputs(last);
+        int tw = net.targetWidth();
+        double sum = 0;
+        for (int b = s0; b < s0 + n; b++) {
+            sum += Losses.rowLossAndDelta(net.loss(), net.activation(last), slope, z[last], a[last], b * out, out,
+                    t, tOff + b * tw, dz[last], b * out, scale, b);
+        }
+        blockLoss[block] = sum;
+        blockCorrect[block] = countCorrect(z[last], s0, n, out, tw);
+        for (int l = last; l > 0; l--) {
+            int rows = layout.outputs(l);
+            int cols = layout.inputs(l);
+            kernels.gemmBackwardInput(dz[l], s0 * rows, n, params, layout.weightOffset(l), rows, cols, dz[l - 1],
+                    s0 * cols);
+            kernels.activationBackward(net.activation(l - 1), slope, dz[l - 1], z[l - 1], a[l - 1], s0 * cols,
+                    n * cols);
         }
     }
 
-    /** dW and db of layer {@link #layer} for one block of weight rows, summed over the whole batch. */
-    private void weightGradientBlock(int block) {
-        int l = layer;
-        int r0 = block * ROW_BLOCK;
+    /** Phase 2 for one block of weight rows of one layer: dW and db summed over the whole batch. */
+    private void rowBlockTask(int task) {
+        int l = 0;
+        while (task >= rowBlockStart[l + 1]) {
+            l++;
+        }
+        int r0 = (task - rowBlockStart[l]) * ROW_BLOCK;
         int out = layout.outputs(l);
-        int rows = Math.min(ROW_BLOCK, out - r0);
         int in = layout.inputs(l);
+        int rows = Math.min(ROW_BLOCK, out - r0);
         float[] prev = l == 0 ? x : a[l - 1];
         int prevOff = l == 0 ? xOff : 0;
-        kernels.gemmWeightGradient(dz, r0, out, batch, prev, prevOff, rows, in, gradients,
+        kernels.gemmWeightGradient(dz[l], r0, out, batch, prev, prevOff, rows, in, gradients,
                 layout.weightOffset(l) + r0 * in, layout.biasOffset(l) + r0);
-    }
-
-    /** dZ of layer {@link #layer}-1 for one sample block: (dZ W) times the activation derivative. */
-    private void inputGradientBlock(int block) {
-        int l = layer;
-        int s0 = block * sampleBlock;
-        int n = Math.min(sampleBlock, batch - s0);
-        int out = layout.outputs(l);
-        int in = layout.inputs(l);
-        kernels.gemmBackwardInput(dz, s0 * out, n, net.parameterArray(), layout.weightOffset(l), out, in, dzPrev,
-                s0 * in);
-        kernels.activationBackward(net.activation(l - 1), net.leakyReluSlope(), dzPrev, z[l - 1], a[l - 1], s0 * in,
-                n * in);
     }
 
     private long countCorrect(float[] logits, int s0, int n, int out, int tw) {
