@@ -19,7 +19,7 @@ log() { echo "[run.sh $(date -u +%H:%M:%S)] $*" >&2; }
 
 case "$PROFILE" in
   quick)
-    JMH_OPTS="-f 1 -wi 2 -w 1s -i 3 -r 1s"
+    JMH_OPTS="-f 1 -wi 3 -w 1s -i 3 -r 1s"
     # name | include regex | extra params (quick keeps GEMM/training/matvec on the Vector API path)
     BENCH_GROUPS=("inference|InferenceBenchmark|"
             "onnxruntime|OnnxRuntimeBenchmark|"
