@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Runs the JMH suite and the peers (OpenBLAS sgemm, PyTorch training) in one run and writes
+# docs/performance.md + docs/performance.png.
+#
+#   jmh/run.sh quick   # < 10 min on 2 cores (default)
+#   jmh/run.sh full    # every parameter, more forks/iterations/trials (~1 h on 2 cores)
+#
+# Environment: MLP4J_PEERS (default ../shared/peers next to the repository), MLP4J_MNIST (default
+# ../shared/data/mnist), SKIP_BUILD=1 to reuse jmh/target/benchmarks.jar, SKIP_PEERS=1.
+set -euo pipefail
+PROFILE=${1:-quick}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+PEERS=${MLP4J_PEERS:-$ROOT/../shared/peers}
+MNIST=${MLP4J_MNIST:-$ROOT/../shared/data/mnist}
+RES=$ROOT/jmh/target/results/$(date -u +%Y%m%dT%H%M%SZ)-$PROFILE
+mkdir -p "$RES"
+log() { echo "[run.sh $(date -u +%H:%M:%S)] $*" >&2; }
+
+case "$PROFILE" in
+  quick)
+    JMH_OPTS="-f 1 -wi 3 -w 1s -i 3 -r 1s"
+    # name | include regex | extra params (quick keeps GEMM/training/matvec on the Vector API path)
+    BENCH_GROUPS=("inference|InferenceBenchmark|"
+            "onnxruntime|OnnxRuntimeBenchmark|"
+            "matvec|MatvecBenchmark|-p kernels=vector"
+            "gemm|GemmBenchmark|-p kernels=vector -p batch=128"
+            "training|TrainingBenchmark|-p kernels=vector")
+    SGEMM_ARGS="--trials 3 --threads 1 --batches 128"
+    TORCH_CONFIGS="1:1 1:2"; TORCH_BATCHES="32 128 256"; TORCH_EPOCHS=3
+    export LIMITS_GATE_TIMEOUT=${LIMITS_GATE_TIMEOUT:-5}
+    ;;
+  smoke)
+    # Checks the pipeline end to end in ~2 min; figures are meaningless.
+    JMH_OPTS="-f 1 -wi 1 -w 200ms -i 2 -r 200ms"
+    BENCH_GROUPS=("inference|InferenceBenchmark|-p net=tiny"
+            "onnxruntime|OnnxRuntimeBenchmark|-p net=tiny"
+            "matvec|MatvecBenchmark|-p kernels=vector -p layer=784x256"
+            "gemm|GemmBenchmark.gemmForward|-p kernels=vector -p batch=128 -p layer=784x256"
+            "training|TrainingBenchmark|-p kernels=vector -p batch=128 -p threads=1")
+    SGEMM_ARGS="--trials 1 --threads 1 --batches 128"
+    TORCH_CONFIGS="1:2"; TORCH_BATCHES="128"; TORCH_EPOCHS=2
+    export LIMITS_GATE_TIMEOUT=${LIMITS_GATE_TIMEOUT:-2}
+    ;;
+  full)
+    JMH_OPTS="-f 2 -wi 5 -w 1s -i 5 -r 1s"
+    BENCH_GROUPS=("inference|InferenceBenchmark|"
+            "onnxruntime|OnnxRuntimeBenchmark|-p ortThreads=1,2"
+            "matvec|MatvecBenchmark|"
+            "gemm|GemmBenchmark|"
+            "training|TrainingBenchmark|")
+    SGEMM_ARGS="--trials 5 --threads 1,2 --batches 32,128,256"
+    TORCH_CONFIGS="1:1 1:2 2:2"; TORCH_BATCHES="32 128 256"; TORCH_EPOCHS=5
+    ;;
+  *) echo "usage: $0 [quick|full|smoke]" >&2; exit 2 ;;
+esac
+
+if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+  log "building mlp4j and the benchmarks jar"
+  ./mvnw -q install -DskipTests
+  ./mvnw -q -f jmh/pom.xml package
+fi
+JAR=$ROOT/jmh/target/benchmarks.jar
+
+# Environment of the run (date, JDK, CPU, load) for the report.
+java -version > "$RES/java-version.txt" 2>&1
+lscpu > "$RES/lscpu.txt"
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+START=$(date -u +%s)
+
+for g in "${BENCH_GROUPS[@]}"; do
+  IFS='|' read -r name regex extra <<< "$g"
+  log "JMH $name: $regex $JMH_OPTS $extra -prof gc"
+  # shellcheck disable=SC2086
+  java -jar "$JAR" "$regex" $JMH_OPTS $extra -prof gc -foe true -rf json -rff "$RES/jmh-$name.json" \
+      > "$RES/jmh-$name.log" 2>&1 || { log "JMH $name failed, see $RES/jmh-$name.log"; tail -20 "$RES/jmh-$name.log" >&2; exit 1; }
+  grep -E "^(Benchmark|[A-Za-z]+Benchmark\.[A-Za-z0-9]+ )" "$RES/jmh-$name.log" >&2 || true
+done
+
+if [[ "${SKIP_PEERS:-0}" != 1 ]]; then
+  log "OpenBLAS sgemm: $SGEMM_ARGS"
+  # shellcheck disable=SC2086
+  python3 "$PEERS/sgemm_mlp.py" $SGEMM_ARGS --out "$RES/sgemm.json" > "$RES/sgemm.md" 2> "$RES/sgemm.err"
+  for b in $TORCH_BATCHES; do
+    for c in $TORCH_CONFIGS; do
+      tt=${c%%:*}; ob=${c##*:}
+      log "PyTorch batch $b, torch threads $tt, OpenBLAS threads $ob, $TORCH_EPOCHS epochs"
+      OPENBLAS_NUM_THREADS=$ob /usr/bin/python3 "$PEERS/torch_mlp.py" "$MNIST" "$tt" "$b" "$TORCH_EPOCHS" \
+          --json "$RES/torch-b$b-t$tt-ob$ob.json" > "$RES/torch-b$b-t$tt-ob$ob.log" 2>&1
+    done
+  done
+fi
+
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+ORT_VERSION=$(sed -n 's:.*<onnxruntime.version>\(.*\)</onnxruntime.version>.*:\1:p' jmh/pom.xml)
+python3 - "$RES" "$PROFILE" "$JMH_OPTS" "$LOAD_BEFORE" "$LOAD_AFTER" "$START" "$ORT_VERSION" <<'PY'
+import json, os, re, sys, time
+res, profile, opts, lb, la, start, ort = sys.argv[1:]
+lscpu = open(os.path.join(res, "lscpu.txt")).read()
+model = re.search(r"Model name:\s*(.*)", lscpu).group(1).strip()
+flags = re.search(r"Flags:\s*(.*)", lscpu).group(1).split()
+simd = [f for f in ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512dq", "avx512bw", "avx512vl", "avx512_bf16") if f in flags]
+fam = re.search(r"CPU family:\s*(\d+)", lscpu)
+mdl = re.search(r"\nModel:\s*(\d+)", lscpu)
+if fam and mdl:
+    model += f" (family {fam.group(1)}, model {mdl.group(1)})"
+env = dict(profile=profile, jmh_opts=opts + " -prof gc", load_before=lb, load_after=la,
+           date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(int(start))),
+           duration_s=int(time.time()) - int(start),
+           java_version=" / ".join(l.strip() for l in open(os.path.join(res, "java-version.txt")) if l.strip()),
+           cpu_model=model, cpu_simd=" ".join(simd), nproc=os.cpu_count(), onnxruntime=ort, results_dir=os.path.relpath(res))
+json.dump(env, open(os.path.join(res, "env.json"), "w"), indent=1)
+PY
+
+# The chart needs matplotlib: Debian's python3-matplotlib for /usr/bin/python3 (apt-get install python3-matplotlib).
+PY=python3
+for p in /usr/bin/python3 python3; do
+  if "$p" -c 'import matplotlib' 2>/dev/null; then PY=$p; break; fi
+done
+mkdir -p docs
+"$PY" jmh/scripts/report.py "$RES" docs/performance.md --png docs/performance.png
+log "done in $(( $(date -u +%s) - START )) s (+ build); results in $RES"
