@@ -25,7 +25,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * same shapes ({@code shared/peers/sgemm_mlp.py}: fwd Z=A*W^T, bwd dA=dZ*W, bwd dW=dZ^T*A).
  *
  * <p>{@code gemmForward} also adds the bias and applies ReLU (the layer as mlp4j runs it; sgemm does
- * neither, the extra work is O(batch*OUT)); {@code gemmWeightGradient} also accumulates the bias gradient.
+ * neither, the extra work is O(batch*OUT)); {@code gemmWeightGradient} also computes the bias gradient.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -95,7 +95,7 @@ public class GemmBenchmark {
     /** {@code G += dZ^T*A}, {@code gb += sum_b dZ}: [out x batch] x [batch x in]. */
     @Benchmark
     public float[] gemmWeightGradient() {
-        k.gemmWeightGradient(dz, 0, batch, a, 0, out, in, g, 0, out * in);
+        k.gemmWeightGradient(dz, 0, out, batch, a, 0, out, in, g, 0, out * in);
         return g;
     }
 }

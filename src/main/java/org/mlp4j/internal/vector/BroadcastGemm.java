@@ -66,18 +66,24 @@ final class BroadcastGemm {
 
     private static void block4x3(int kc, float[] l, int l0, int lsi, int lsk, float[] r, int r0, int rStride,
                                  float[] c, int c0, int cStride, boolean accumulate) {
-        FloatVector c00 = FloatVector.zero(SPECIES);
-        FloatVector c01 = FloatVector.zero(SPECIES);
-        FloatVector c02 = FloatVector.zero(SPECIES);
-        FloatVector c10 = FloatVector.zero(SPECIES);
-        FloatVector c11 = FloatVector.zero(SPECIES);
-        FloatVector c12 = FloatVector.zero(SPECIES);
-        FloatVector c20 = FloatVector.zero(SPECIES);
-        FloatVector c21 = FloatVector.zero(SPECIES);
-        FloatVector c22 = FloatVector.zero(SPECIES);
-        FloatVector c30 = FloatVector.zero(SPECIES);
-        FloatVector c31 = FloatVector.zero(SPECIES);
-        FloatVector c32 = FloatVector.zero(SPECIES);
+        // Accumulators start at zero, or at C when accumulating, so the epilogue is a plain store: no
+        // helper call taking vectors (a call C2 declines to inline boxes its vector arguments).
+        int c1 = c0 + cStride;
+        int c2 = c1 + cStride;
+        int c3 = c2 + cStride;
+        FloatVector zero = FloatVector.zero(SPECIES);
+        FloatVector c00 = accumulate ? FloatVector.fromArray(SPECIES, c, c0) : zero;
+        FloatVector c01 = accumulate ? FloatVector.fromArray(SPECIES, c, c0 + LANES) : zero;
+        FloatVector c02 = accumulate ? FloatVector.fromArray(SPECIES, c, c0 + 2 * LANES) : zero;
+        FloatVector c10 = accumulate ? FloatVector.fromArray(SPECIES, c, c1) : zero;
+        FloatVector c11 = accumulate ? FloatVector.fromArray(SPECIES, c, c1 + LANES) : zero;
+        FloatVector c12 = accumulate ? FloatVector.fromArray(SPECIES, c, c1 + 2 * LANES) : zero;
+        FloatVector c20 = accumulate ? FloatVector.fromArray(SPECIES, c, c2) : zero;
+        FloatVector c21 = accumulate ? FloatVector.fromArray(SPECIES, c, c2 + LANES) : zero;
+        FloatVector c22 = accumulate ? FloatVector.fromArray(SPECIES, c, c2 + 2 * LANES) : zero;
+        FloatVector c30 = accumulate ? FloatVector.fromArray(SPECIES, c, c3) : zero;
+        FloatVector c31 = accumulate ? FloatVector.fromArray(SPECIES, c, c3 + LANES) : zero;
+        FloatVector c32 = accumulate ? FloatVector.fromArray(SPECIES, c, c3 + 2 * LANES) : zero;
         int li = l0;
         int ri = r0;
         for (int k = 0; k < kc; k++, li += lsk, ri += rStride) {
@@ -101,48 +107,41 @@ final class BroadcastGemm {
             c31 = r1v.fma(lv, c31);
             c32 = r2v.fma(lv, c32);
         }
-        int c1 = c0 + cStride;
-        int c2 = c1 + cStride;
-        int c3 = c2 + cStride;
-        put(c00, c, c0, accumulate);
-        put(c01, c, c0 + LANES, accumulate);
-        put(c02, c, c0 + 2 * LANES, accumulate);
-        put(c10, c, c1, accumulate);
-        put(c11, c, c1 + LANES, accumulate);
-        put(c12, c, c1 + 2 * LANES, accumulate);
-        put(c20, c, c2, accumulate);
-        put(c21, c, c2 + LANES, accumulate);
-        put(c22, c, c2 + 2 * LANES, accumulate);
-        put(c30, c, c3, accumulate);
-        put(c31, c, c3 + LANES, accumulate);
-        put(c32, c, c3 + 2 * LANES, accumulate);
+        c00.intoArray(c, c0);
+        c01.intoArray(c, c0 + LANES);
+        c02.intoArray(c, c0 + 2 * LANES);
+        c10.intoArray(c, c1);
+        c11.intoArray(c, c1 + LANES);
+        c12.intoArray(c, c1 + 2 * LANES);
+        c20.intoArray(c, c2);
+        c21.intoArray(c, c2 + LANES);
+        c22.intoArray(c, c2 + 2 * LANES);
+        c30.intoArray(c, c3);
+        c31.intoArray(c, c3 + LANES);
+        c32.intoArray(c, c3 + 2 * LANES);
     }
 
     private static void block1x1(int kc, float[] l, int l0, int lsk, float[] r, int r0, int rStride,
                                  float[] c, int c0, boolean accumulate) {
-        FloatVector acc = FloatVector.zero(SPECIES);
+        FloatVector acc = accumulate ? FloatVector.fromArray(SPECIES, c, c0) : FloatVector.zero(SPECIES);
         int li = l0;
         int ri = r0;
         for (int k = 0; k < kc; k++, li += lsk, ri += rStride) {
             acc = FloatVector.fromArray(SPECIES, r, ri).fma(FloatVector.broadcast(SPECIES, l[li]), acc);
         }
-        put(acc, c, c0, accumulate);
+        acc.intoArray(c, c0);
     }
 
     private static void tail(int kc, float[] l, int l0, int lsk, float[] r, int rk, int rStride, float[] c, int cRow,
                              int from, int to, boolean accumulate) {
         for (int j = from; j < to; j++) {
-            float s = 0f;
+            float s = accumulate ? c[cRow + j] : 0f;
             int li = l0;
             int ri = rk + j;
             for (int k = 0; k < kc; k++, li += lsk, ri += rStride) {
                 s = Math.fma(r[ri], l[li], s);
             }
-            c[cRow + j] = accumulate ? c[cRow + j] + s : s;
+            c[cRow + j] = s;
         }
-    }
-
-    private static void put(FloatVector v, float[] c, int idx, boolean accumulate) {
-        (accumulate ? v.add(FloatVector.fromArray(SPECIES, c, idx)) : v).intoArray(c, idx);
     }
 }
