@@ -10,8 +10,7 @@ import org.mlp4j.Activation;
 /**
  * Batched dense forward in dot form, {@code Z[b,r] = bias[r] + sum_k A[b,k] W[r,k]}, with the activation
  * applied in the epilogue. Micro-kernel: 4 samples x 3 weight rows = 12 vector accumulators along k, so
- * each iteration loads 7 vectors for 12 FMAs. Weight-row blocks are the outer loop: three rows stay in L1
- * while the batch streams past them.
+ * each iteration loads 7 vectors for 12 FMAs.
  */
 final class GemmForward {
     private static final int MR = 4; // samples per block
@@ -32,20 +31,22 @@ final class GemmForward {
 
     private static void blocks(float[] a, int aOff, int batch, float[] w, int wOff, int bOff, int rows, int cols,
                                float[] z, int zOff) {
-        int r = 0;
-        for (; r + NR <= rows; r += NR) {
-            int b = 0;
-            for (; b + MR <= batch; b += MR) {
+        // Sample groups outermost: the group's four input rows stay in L1 while the weights stream past
+        // them from L2 (measured ~3% faster per training step than weight rows outermost).
+        int b = 0;
+        for (; b + MR <= batch; b += MR) {
+            int r = 0;
+            for (; r + NR <= rows; r += NR) {
                 block4x3(a, aOff + b * cols, w, wOff + r * cols, cols, b, r, bOff, rows, z, zOff);
             }
-            for (; b < batch; b++) {
-                for (int rr = r; rr < r + NR; rr++) {
-                    single(a, aOff, w, wOff, bOff, rows, cols, b, rr, z, zOff);
+            for (; r < rows; r++) {
+                for (int bb = b; bb < b + MR; bb++) {
+                    single(a, aOff, w, wOff, bOff, rows, cols, bb, r, z, zOff);
                 }
             }
         }
-        for (; r < rows; r++) {
-            for (int b = 0; b < batch; b++) {
+        for (; b < batch; b++) {
+            for (int r = 0; r < rows; r++) {
                 single(a, aOff, w, wOff, bOff, rows, cols, b, r, z, zOff);
             }
         }
