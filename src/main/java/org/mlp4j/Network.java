@@ -36,6 +36,15 @@ public final class Network {
     private final float leakySlope;
     private final float[] params;
     private final Kernels kernels;
+    /**
+     * Single-sample inference reads small layers from a transposed copy ({@code W^T} at the layer's weight
+     * offset), where the kernels' broadcast form needs no horizontal reductions. The copy is rebuilt lazily
+     * after any parameter change: {@link #version} counts changes, {@link #packedVersion} the copy's state.
+     */
+    private final boolean[] transposedMatvec;
+    private final float[] matvecWeights;
+    private volatile int version;
+    private volatile int packedVersion = -1;
 
     private Network(ParameterLayout layout, Activation[] activations, Loss loss, float leakySlope, float[] params,
                     Kernels kernels) {
@@ -45,6 +54,44 @@ public final class Network {
         this.leakySlope = leakySlope;
         this.params = params;
         this.kernels = kernels;
+        this.transposedMatvec = new boolean[layout.layerCount()];
+        boolean any = false;
+        for (int l = 0; l < transposedMatvec.length; l++) {
+            transposedMatvec[l] = kernels.prefersTransposedMatvec(layout.outputs(l), layout.inputs(l));
+            any |= transposedMatvec[l];
+        }
+        this.matvecWeights = any ? new float[params.length] : null;
+    }
+
+    /**
+     * Records that the parameters changed (every writer of {@link #parameterArray()} calls this), so that
+     * inference copies derived from them are rebuilt. Writers never run concurrently with inference.
+     */
+    void parametersChanged() {
+        version++;
+    }
+
+    /** The transposed copies of the small layers, rebuilt first if the parameters changed since. */
+    private float[] matvecWeights() {
+        if (packedVersion != version) {
+            repack();
+        }
+        return matvecWeights;
+    }
+
+    private synchronized void repack() {
+        int v = version;
+        if (packedVersion == v) {
+            return;
+        }
+        for (int l = 0; l < transposedMatvec.length; l++) {
+            if (transposedMatvec[l]) {
+                int off = layout.weightOffset(l);
+                kernels.transpose(params, off, layout.inputs(l), layout.outputs(l), layout.inputs(l), matvecWeights,
+                        off, layout.outputs(l));
+            }
+        }
+        packedVersion = v;
     }
 
     /** Starts a network with {@code inputs} input features. */
@@ -142,6 +189,7 @@ public final class Network {
         Checks.length("parameters", src, params.length);
         Checks.finite("parameters", src, 0, src.length);
         System.arraycopy(src, 0, params, 0, params.length);
+        parametersChanged();
     }
 
     /** A copy of layer {@code i}'s weights, {@code [out][in]} row-major. */
@@ -161,6 +209,7 @@ public final class Network {
         Checks.length("weights of layer " + layer, weights, layout.weightCount(layer));
         Checks.finite("weights of layer " + layer, weights, 0, weights.length);
         System.arraycopy(weights, 0, params, layout.weightOffset(layer), weights.length);
+        parametersChanged();
     }
 
     /** Sets layer {@code i}'s bias. */
@@ -168,6 +217,7 @@ public final class Network {
         Checks.length("bias of layer " + layer, bias, layout.outputs(layer));
         Checks.finite("bias of layer " + layer, bias, 0, bias.length);
         System.arraycopy(bias, 0, params, layout.biasOffset(layer), bias.length);
+        parametersChanged();
     }
 
     // ---- inference -------------------------------------------------------------------------------------
@@ -197,11 +247,17 @@ public final class Network {
         float[] x = input;
         int xOff = inOff;
         int last = layout.layerCount() - 1;
+        float[] wt = matvecWeights == null ? null : matvecWeights();
         for (int l = 0; l <= last; l++) {
             float[] dst = l == last ? output : ws.activations[l];
             int dOff = l == last ? outOff : 0;
-            kernels.denseForward(params, layout.weightOffset(l), layout.biasOffset(l), layout.outputs(l),
-                    layout.inputs(l), x, xOff, null, 0, dst, dOff, activations[l], leakySlope);
+            if (transposedMatvec[l]) {
+                kernels.denseForwardTransposed(wt, layout.weightOffset(l), params, layout.biasOffset(l),
+                        layout.outputs(l), layout.inputs(l), x, xOff, dst, dOff, activations[l], leakySlope);
+            } else {
+                kernels.denseForward(params, layout.weightOffset(l), layout.biasOffset(l), layout.outputs(l),
+                        layout.inputs(l), x, xOff, null, 0, dst, dOff, activations[l], leakySlope);
+            }
             x = dst;
             xOff = dOff;
         }

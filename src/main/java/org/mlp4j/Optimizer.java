@@ -81,6 +81,7 @@ public abstract sealed class Optimizer permits Sgd, Adam, RmsProp {
         beginStep(network.parameterCount());
         update(network.kernels(), network.parameterArray(), gradients, 0, gradients.length);
         endStep();
+        network.parametersChanged();
     }
 
     /** Validates combined settings, allocates state on the first step and fixes this step's scalars. */

@@ -225,12 +225,14 @@ public final class Trainer implements AutoCloseable {
         int chunks = (g.length + UPDATE_CHUNK - 1) / UPDATE_CHUNK;
         updater.run(chunks);
         optimizer.endStep();
+        net.parametersChanged();
         for (int c = 0; c < chunks; c++) {
             if (!chunkFinite[c]) {
                 // A finite gradient can still overflow a float parameter (huge learning rate): undo the step.
                 float[] p = net.parameterArray();
                 float bad = firstNonFinite(p);
                 System.arraycopy(previousParameters, 0, p, 0, p.length);
+                net.parametersChanged();
                 throw new TrainingDivergedException(epoch, batchIndex, "an updated parameter", bad);
             }
         }

@@ -25,6 +25,25 @@ public interface Kernels {
     void denseForward(float[] w, int wOff, int bOff, int rows, int cols, float[] x, int xOff,
                       float[] z, int zOff, float[] a, int aOff, Activation act, float slope);
 
+    /**
+     * True when {@link #denseForwardTransposed} beats {@link #denseForward} for a layer of this shape (small
+     * layers, where the dot form's horizontal reductions dominate), so that keeping {@code W^T} pays off.
+     */
+    boolean prefersTransposedMatvec(int rows, int cols);
+
+    /**
+     * Single-sample dense forward from a transposed weight matrix {@code Wt[cols][rows]} at {@code wt[wtOff]}
+     * (see {@link #transpose}): {@code a[r] = act(bias[r] + sum_c x[c]*Wt[c,r])}. Softmax is left to the caller.
+     */
+    void denseForwardTransposed(float[] wt, int wtOff, float[] bias, int bOff, int rows, int cols, float[] x,
+                                int xOff, float[] a, int aOff, Activation act, float slope);
+
+    /**
+     * Transposes a {@code rows x cols} block: {@code dst[dstOff + c*dstStride + r] = src[srcOff + r*srcStride + c]}.
+     */
+    void transpose(float[] src, int srcOff, int srcStride, int rows, int cols, float[] dst, int dstOff,
+                   int dstStride);
+
     /** Input gradient {@code dx[c] = sum_r delta[r]*W[r,c]} (overwrites {@code dx}). */
     void denseBackwardInput(float[] w, int wOff, int rows, int cols, float[] delta, int deltaOff,
                             float[] dx, int dxOff);

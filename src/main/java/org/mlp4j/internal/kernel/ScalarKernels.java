@@ -36,6 +36,33 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public boolean prefersTransposedMatvec(int rows, int cols) {
+        return false;
+    }
+
+    @Override
+    public void denseForwardTransposed(float[] wt, int wtOff, float[] bias, int bOff, int rows, int cols, float[] x,
+                                       int xOff, float[] a, int aOff, Activation act, float slope) {
+        for (int r = 0; r < rows; r++) {
+            float sum = 0f;
+            for (int c = 0; c < cols; c++) {
+                sum += x[xOff + c] * wt[wtOff + c * rows + r];
+            }
+            a[aOff + r] = ActivationMath.apply(act, sum + bias[bOff + r], slope);
+        }
+    }
+
+    @Override
+    public void transpose(float[] src, int srcOff, int srcStride, int rows, int cols, float[] dst, int dstOff,
+                          int dstStride) {
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                dst[dstOff + c * dstStride + r] = src[srcOff + r * srcStride + c];
+            }
+        }
+    }
+
+    @Override
     public void denseBackwardInput(float[] w, int wOff, int rows, int cols, float[] delta, int deltaOff,
                                    float[] dx, int dxOff) {
         java.util.Arrays.fill(dx, dxOff, dxOff + cols, 0f);

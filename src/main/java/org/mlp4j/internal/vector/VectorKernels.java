@@ -93,6 +93,79 @@ public final class VectorKernels implements Kernels {
         activationForward(act, slope, pre, preOff, a, aOff, rows);
     }
 
+    @Override
+    public boolean prefersTransposedMatvec(int rows, int cols) {
+        // Broadcast form: no reductions, but every weight row of W^T must fill whole vectors.
+        return rows >= LANES && cols <= 256;
+    }
+
+    @Override
+    public void denseForwardTransposed(float[] wt, int wtOff, float[] bias, int bOff, int rows, int cols, float[] x,
+                                       int xOff, float[] a, int aOff, Activation act, float slope) {
+        // a[r..r+V] = bias + sum_c x[c] * Wt[c, r..r+V]: x[c] is broadcast, W^T rows are contiguous, and the
+        // results are already in output order: no horizontal reductions at all.
+        int r = 0;
+        for (; r + 2 * LANES <= rows; r += 2 * LANES) {
+            // two independent chains per vector (even and odd c) hide the FMA latency
+            FloatVector e0 = FloatVector.fromArray(SPECIES, bias, bOff + r);
+            FloatVector e1 = FloatVector.fromArray(SPECIES, bias, bOff + r + LANES);
+            FloatVector o0 = FloatVector.zero(SPECIES);
+            FloatVector o1 = FloatVector.zero(SPECIES);
+            int row = wtOff + r;
+            int c = 0;
+            for (; c + 1 < cols; c += 2, row += 2 * rows) {
+                FloatVector xe = FloatVector.broadcast(SPECIES, x[xOff + c]);
+                FloatVector xo = FloatVector.broadcast(SPECIES, x[xOff + c + 1]);
+                e0 = FloatVector.fromArray(SPECIES, wt, row).fma(xe, e0);
+                e1 = FloatVector.fromArray(SPECIES, wt, row + LANES).fma(xe, e1);
+                o0 = FloatVector.fromArray(SPECIES, wt, row + rows).fma(xo, o0);
+                o1 = FloatVector.fromArray(SPECIES, wt, row + rows + LANES).fma(xo, o1);
+            }
+            if (c < cols) {
+                FloatVector xe = FloatVector.broadcast(SPECIES, x[xOff + c]);
+                e0 = FloatVector.fromArray(SPECIES, wt, row).fma(xe, e0);
+                e1 = FloatVector.fromArray(SPECIES, wt, row + LANES).fma(xe, e1);
+            }
+            e0.add(o0).intoArray(a, aOff + r);
+            e1.add(o1).intoArray(a, aOff + r + LANES);
+        }
+        for (; r + LANES <= rows; r += LANES) {
+            FloatVector e = FloatVector.fromArray(SPECIES, bias, bOff + r);
+            int row = wtOff + r;
+            for (int c = 0; c < cols; c++, row += rows) {
+                e = FloatVector.fromArray(SPECIES, wt, row).fma(FloatVector.broadcast(SPECIES, x[xOff + c]), e);
+            }
+            e.intoArray(a, aOff + r);
+        }
+        for (; r < rows; r++) { // rows narrower than one vector
+            float s = bias[bOff + r];
+            for (int c = 0; c < cols; c++) {
+                s = Math.fma(wt[wtOff + c * rows + r], x[xOff + c], s);
+            }
+            a[aOff + r] = s;
+        }
+        activationForward(act, slope, a, aOff, a, aOff, rows);
+    }
+
+    @Override
+    public void transpose(float[] src, int srcOff, int srcStride, int rows, int cols, float[] dst, int dstOff,
+                          int dstStride) {
+        // 16 x 16 tiles: the reads and the writes of a tile each stay within 16 cache lines.
+        final int tile = 16;
+        for (int r0 = 0; r0 < rows; r0 += tile) {
+            int r1 = Math.min(rows, r0 + tile);
+            for (int c0 = 0; c0 < cols; c0 += tile) {
+                int c1 = Math.min(cols, c0 + tile);
+                for (int c = c0; c < c1; c++) {
+                    int d = dstOff + c * dstStride;
+                    for (int r = r0; r < r1; r++) {
+                        dst[d + r] = src[srcOff + r * srcStride + c];
+                    }
+                }
+            }
+        }
+    }
+
     /**
      * {@code dst[i] = act(src[i])} over {@code len} elements (src may equal dst): vector code for the
      * piecewise-linear activations, the shared scalar code for the transcendental ones.

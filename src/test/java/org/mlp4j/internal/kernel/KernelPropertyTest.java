@@ -159,6 +159,7 @@ class KernelPropertyTest {
             float slope = (float) (0.01 + 0.3 * rnd.nextDouble());
             String shape = k.name() + " rows=" + rows + " cols=" + cols + " batch=" + batch + " act=" + act;
             denseForward(k, rnd, rows, cols, act, slope, shape);
+            denseForwardTransposed(k, rnd, rows, cols, act, slope, shape);
             denseBackwardInput(k, rnd, rows, cols, shape);
             accumulateOuterProduct(k, rnd, rows, cols, shape);
             gemmForward(k, rnd, rows, cols, batch, act, slope, shape);
@@ -187,6 +188,7 @@ class KernelPropertyTest {
                 int batch = EDGE[(i * 7) % EDGE.length] % 40 + 1;
                 String shape = k.name() + " rows=" + rows + " cols=" + cols + " batch=" + batch + " act=" + act;
                 denseForward(k, rnd, rows, cols, act, 0.05f, shape);
+                denseForwardTransposed(k, rnd, rows, cols, act, 0.05f, shape);
                 gemmForward(k, rnd, rows, cols, batch, act, 0.05f, shape);
             }
         }
@@ -242,6 +244,53 @@ class KernelPropertyTest {
         float[] a2 = a0.clone();
         k.denseForward(w, wOff, bOff, rows, cols, x, xOff, null, 0, a2, aOff, act, slope);
         assertArrayEquals(a, a2, shape + ": denseForward with z == null differs from z != null");
+    }
+
+    /** transpose() into a strided destination, then the broadcast-form matvec against exact sums. */
+    static void denseForwardTransposed(Kernels k, SplittableRandom rnd, int rows, int cols, Activation act,
+                                       float slope, String shape) {
+        Object[] wb = weights(rnd, rows, cols);
+        float[] w = (float[]) wb[0];
+        int wOff = (Integer) wb[1];
+        int bOff = (Integer) wb[2];
+        int wtOff = off(rnd);
+        float[] wt0 = randomArray(rnd, wtOff + rows * cols + pad(rnd), -9, 9);
+        float[] wt = wt0.clone();
+        k.transpose(w, wOff, cols, rows, cols, wt, wtOff, rows);
+        for (int i = 0; i < wt.length; i++) {
+            boolean inside = i >= wtOff && i < wtOff + rows * cols;
+            float expected = inside ? w[wOff + ((i - wtOff) % rows) * cols + (i - wtOff) / rows] : wt0[i];
+            assertEquals(expected, wt[i], 0f, shape + ": transpose element " + i);
+        }
+        int xOff = off(rnd);
+        float[] x = randomArray(rnd, xOff + cols + pad(rnd), -2, 2);
+        int aOff = off(rnd);
+        float[] a0 = randomArray(rnd, aOff + rows + pad(rnd), -9, 9);
+        float[] a = a0.clone();
+        float[] pre = a0.clone();
+        k.denseForwardTransposed(wt, wtOff, w, bOff, rows, cols, x, xOff, pre, aOff, Activation.IDENTITY, slope);
+        k.denseForwardTransposed(wt, wtOff, w, bOff, rows, cols, x, xOff, a, aOff, act, slope);
+        double[] exact = new double[rows];
+        double[] bound = new double[rows];
+        for (int r = 0; r < rows; r++) {
+            double sum = w[bOff + r];
+            double abs = Math.abs(w[bOff + r]);
+            for (int c = 0; c < cols; c++) {
+                double t = (double) w[wOff + r * cols + c] * x[xOff + c];
+                sum += t;
+                abs += Math.abs(t);
+            }
+            exact[r] = sum;
+            bound[r] = gamma(cols + 4) * abs;
+        }
+        assertRanges(shape + ": denseForwardTransposed (identity)", a0, pre, exact, bound, aOff, rows);
+        assertRanges(shape + ": denseForwardTransposed a", a0, a, null, null, aOff, rows);
+        if (act != Activation.SOFTMAX) {
+            for (int r = 0; r < rows; r++) {
+                float expected = ActivationMath.apply(act, pre[aOff + r], slope);
+                assertEquals(expected, a[aOff + r], 0f, shape + ": denseForwardTransposed a[" + r + "]");
+            }
+        }
     }
 
     static void denseBackwardInput(Kernels k, SplittableRandom rnd, int rows, int cols, String shape) {
