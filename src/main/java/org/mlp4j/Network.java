@@ -243,7 +243,9 @@ public final class Network {
         checkRange("input", input, inOff, inputSize());
         checkRange("output", output, outOff, outputSize());
         ws.checkFits(layout, 1);
-        Checks.finite("input", input, inOff, inputSize());
+        if (!kernels.allFinite(input, inOff, inputSize())) {
+            Checks.finite("input", input, inOff, inputSize()); // names the first bad value
+        }
         float[] x = input;
         int xOff = inOff;
         int last = layout.layerCount() - 1;
@@ -285,7 +287,9 @@ public final class Network {
         Checks.minLength("inputs", inputs, (long) batch * inputSize());
         Checks.minLength("outputs", outputs, (long) batch * outputSize());
         ws.checkFits(layout, batch);
-        Checks.finite("inputs", inputs, 0, batch * inputSize());
+        if (!kernels.allFinite(inputs, 0, batch * inputSize())) {
+            Checks.finite("inputs", inputs, 0, batch * inputSize()); // names the first bad value
+        }
         forwardBatch(inputs, 0, batch, null, ws.activations, outputs);
     }
 

@@ -196,7 +196,9 @@ public final class Trainer implements AutoCloseable {
         }
         checkSlice("inputs", inputs, inOff, batch * net.inputSize());
         checkSlice("targets", targets, tOff, batch * net.targetWidth());
-        Checks.finite("inputs", inputs, inOff, batch * net.inputSize());
+        if (!net.kernels().allFinite(inputs, inOff, batch * net.inputSize())) {
+            Checks.finite("inputs", inputs, inOff, batch * net.inputSize()); // names the first bad value
+        }
         Losses.checkTargets(net.loss(), targets, tOff, batch, net.outputSize());
         return stepUnchecked(inputs, inOff, targets, tOff, batch, 0, 0);
     }

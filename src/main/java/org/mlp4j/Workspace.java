@@ -9,11 +9,13 @@ public final class Workspace {
     final float[][] activations;
     private final int capacity;
     private final int[] widths;
+    private final ParameterLayout layout;
 
     Workspace(ParameterLayout layout, int capacity) {
         Checks.positive("maxBatch", capacity);
         this.capacity = capacity;
         this.widths = layout.widths();
+        this.layout = layout;
         this.activations = new float[layout.layerCount()][];
         for (int l = 0; l < activations.length; l++) {
             activations[l] = new float[Math.multiplyExact(capacity, layout.outputs(l))];
@@ -26,7 +28,7 @@ public final class Workspace {
     }
 
     void checkFits(ParameterLayout layout, int batch) {
-        if (!java.util.Arrays.equals(widths, layout.widthsView())) {
+        if (layout != this.layout && !java.util.Arrays.equals(widths, layout.widthsView())) {
             throw new IllegalArgumentException("ws: expected a workspace made by this network's architecture "
                     + java.util.Arrays.toString(layout.widthsView()) + ", got one for "
                     + java.util.Arrays.toString(widths));
