@@ -301,11 +301,17 @@ public final class Network {
         float[] x = input;
         int xOff = inOff;
         int last = layout.layerCount() - 1;
+        float[] wt = zs == null && matvecWeights != null ? matvecWeights() : null;
         for (int l = 0; l <= last; l++) {
             int out = layout.outputs(l);
             float[] dst = l == last && output != null ? output : acts[l];
-            kernels.gemmForward(x, xOff, batch, params, layout.weightOffset(l), layout.biasOffset(l), out,
-                    layout.inputs(l), zs == null ? null : zs[l], 0, dst, 0, activations[l], leakySlope);
+            if (wt != null && transposedMatvec[l]) { // inference only: no pre-activations needed
+                kernels.gemmForwardTransposed(x, xOff, batch, wt, layout.weightOffset(l), params, layout.biasOffset(l),
+                        out, layout.inputs(l), dst, 0, activations[l], leakySlope);
+            } else {
+                kernels.gemmForward(x, xOff, batch, params, layout.weightOffset(l), layout.biasOffset(l), out,
+                        layout.inputs(l), zs == null ? null : zs[l], 0, dst, 0, activations[l], leakySlope);
+            }
             if (activations[l] == Activation.SOFTMAX) {
                 for (int b = 0; b < batch; b++) {
                     ActivationMath.softmaxInPlace(dst, b * out, out);

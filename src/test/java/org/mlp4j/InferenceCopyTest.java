@@ -7,7 +7,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * Single-sample inference may read small layers from a transposed copy of the weights. Every way of
+ * Inference ({@code predict}, {@code predictBatch}) may read small layers from a transposed copy of the weights. Every way of
  * changing the parameters must be visible to the next predict: compared here against a fresh network
  * built from the same parameters.
  */
@@ -40,6 +40,11 @@ class InferenceCopyTest {
             fresh.predict(x, s * 32, expected, 0, fws);
             assertArrayEquals(expected, got, "predict after " + after + ", sample " + s);
         }
+        float[] batchGot = new float[8];
+        float[] batchExpected = new float[8];
+        net.predictBatch(x, 8, batchGot, net.newWorkspace(8));
+        fresh.predictBatch(x, 8, batchExpected, fresh.newWorkspace(8));
+        assertArrayEquals(batchExpected, batchGot, "predictBatch after " + after);
     }
 
     @Test

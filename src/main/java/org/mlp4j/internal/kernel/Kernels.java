@@ -62,6 +62,14 @@ public interface Kernels {
     void gemmForward(float[] a, int aOff, int batch, float[] w, int wOff, int bOff, int rows, int cols,
                      float[] z, int zOff, float[] act, int actOff, Activation activation, float slope);
 
+    /**
+     * Batched dense forward from a transposed weight matrix {@code Wt[cols][rows]} at {@code wt[wtOff]} (see
+     * {@link #transpose}): the same values as {@link #gemmForward} up to summation order, computed in
+     * broadcast form. Used for inference on layers where {@link #prefersTransposedMatvec} holds.
+     */
+    void gemmForwardTransposed(float[] a, int aOff, int batch, float[] wt, int wtOff, float[] bias, int bOff,
+                               int rows, int cols, float[] act, int actOff, Activation activation, float slope);
+
     /** Batched input gradient {@code dA[b,c] = sum_r dZ[b,r]*W[r,c]} (overwrites dA, {@code [batch][cols]}). */
     void gemmBackwardInput(float[] dz, int dzOff, int batch, float[] w, int wOff, int rows, int cols,
                            float[] da, int daOff);

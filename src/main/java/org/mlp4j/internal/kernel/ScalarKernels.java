@@ -53,6 +53,16 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void gemmForwardTransposed(float[] a, int aOff, int batch, float[] wt, int wtOff, float[] bias, int bOff,
+                                      int rows, int cols, float[] act, int actOff, Activation activation,
+                                      float slope) {
+        for (int b = 0; b < batch; b++) {
+            denseForwardTransposed(wt, wtOff, bias, bOff, rows, cols, a, aOff + b * cols, act, actOff + b * rows,
+                    activation, slope);
+        }
+    }
+
+    @Override
     public void transpose(float[] src, int srcOff, int srcStride, int rows, int cols, float[] dst, int dstOff,
                           int dstStride) {
         for (int r = 0; r < rows; r++) {

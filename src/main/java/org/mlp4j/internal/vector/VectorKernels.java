@@ -152,6 +152,19 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void gemmForwardTransposed(float[] a, int aOff, int batch, float[] wt, int wtOff, float[] bias, int bOff,
+                                      int rows, int cols, float[] act, int actOff, Activation activation,
+                                      float slope) {
+        // Z[b, r] = sum_k A[b, k] Wt[k, r]: broadcast form with L = A (i = b stride cols, k stride 1) and
+        // R = W^T rows; then bias and activation in one sweep per sample row.
+        broadcastGemm(batch, rows, cols, a, aOff, cols, 1, wt, wtOff, rows, act, actOff, rows, false);
+        for (int b = 0; b < batch; b++) {
+            add(act, actOff + b * rows, bias, bOff, rows);
+        }
+        activationForward(activation, slope, act, actOff, act, actOff, batch * rows);
+    }
+
+    @Override
     public void transpose(float[] src, int srcOff, int srcStride, int rows, int cols, float[] dst, int dstOff,
                           int dstStride) {
         // 16 x 16 tiles: the reads and the writes of a tile each stay within 16 cache lines.

@@ -291,6 +291,31 @@ class KernelPropertyTest {
                 assertEquals(expected, a[aOff + r], 0f, shape + ": denseForwardTransposed a[" + r + "]");
             }
         }
+        // the batched form over 3 samples, against exact sums
+        int batch = 3;
+        int bxOff = off(rnd);
+        float[] bx = randomArray(rnd, bxOff + batch * cols + pad(rnd), -2, 2);
+        int bzOff = off(rnd);
+        float[] bz0 = randomArray(rnd, bzOff + batch * rows + pad(rnd), -9, 9);
+        float[] bz = bz0.clone();
+        k.gemmForwardTransposed(bx, bxOff, batch, wt, wtOff, w, bOff, rows, cols, bz, bzOff, Activation.IDENTITY,
+                slope);
+        double[] bexact = new double[batch * rows];
+        double[] bbound = new double[batch * rows];
+        for (int b = 0; b < batch; b++) {
+            for (int r = 0; r < rows; r++) {
+                double sum = w[bOff + r];
+                double abs = Math.abs(w[bOff + r]);
+                for (int c = 0; c < cols; c++) {
+                    double t = (double) w[wOff + r * cols + c] * bx[bxOff + b * cols + c];
+                    sum += t;
+                    abs += Math.abs(t);
+                }
+                bexact[b * rows + r] = sum;
+                bbound[b * rows + r] = gamma(cols + 4) * abs;
+            }
+        }
+        assertRanges(shape + ": gemmForwardTransposed", bz0, bz, bexact, bbound, bzOff, batch * rows);
     }
 
     static void denseBackwardInput(Kernels k, SplittableRandom rnd, int rows, int cols, String shape) {
