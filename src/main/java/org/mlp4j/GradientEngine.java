@@ -1,12 +1,11 @@
 package org.mlp4j;
 
-import java.util.concurrent.ForkJoinPool;
 import org.mlp4j.internal.kernel.ActivationMath;
 import org.mlp4j.internal.kernel.Kernels;
 
 /**
- * Loss and gradients of a mini-batch through the matrix kernels, in two parallel phases per step on a
- * ForkJoinPool.
+ * Loss and gradients of a mini-batch through the matrix kernels, in two parallel phases per step run by a
+ * {@link WorkerTeam} (the calling thread plus helpers on a ForkJoinPool).
  *
  * <pre>
  *   phase 1, one task per block of sampleBlock samples (rows are independent, so no sync between layers):
@@ -19,7 +18,7 @@ import org.mlp4j.internal.kernel.Kernels;
  *
  * <p>Blocks are fixed by the problem, never by the thread count, and every output element is written by
  * exactly one task with a summation order that depends only on the data: results are bit-identical for
- * any number of threads, with no per-thread gradient copies to reduce. Two fork/joins per step keep the
+ * any number of threads, with no per-thread gradient copies to reduce. Two phases per step keep the
  * synchronisation cost low; the sample block's activations stay in cache from forward to backward.
  * Buffers are allocated once: a steady-state {@link #compute} allocates nothing.
  */
@@ -48,8 +47,9 @@ final class GradientEngine {
     private final float[] gradients;
     private final double[] blockLoss;
     private final long[] blockCorrect;
-    private final ParallelRunner samplePhase;
-    private final ParallelRunner rowPhase;
+    private final WorkerTeam team;
+    private final WorkerTeam.Body sampleBody = this::sampleBlockTask;
+    private final WorkerTeam.Body rowBody = this::rowBlockTask;
 
     // the step in flight, read by the tasks
     private float[] x;
@@ -60,7 +60,7 @@ final class GradientEngine {
     private float scale;
     private int lastBlocks;
 
-    GradientEngine(Network net, int maxBatch, int sampleBlock, ForkJoinPool pool) {
+    GradientEngine(Network net, int maxBatch, int sampleBlock, WorkerTeam team) {
         this.net = net;
         this.kernels = net.kernels();
         this.layout = net.layout();
@@ -82,11 +82,10 @@ final class GradientEngine {
         }
         this.macsPerSample = 3 * macs; // forward, weight gradient, input gradient
         this.gradients = new float[layout.parameterCount()];
-        int maxSampleBlocks = blocks(maxBatch, sampleBlock);
+        int maxSampleBlocks = blocks(maxBatch, sampleBlock); // loss and accuracy partials, one per block
         this.blockLoss = new double[maxSampleBlocks];
         this.blockCorrect = new long[maxSampleBlocks];
-        this.samplePhase = new ParallelRunner(pool, this::sampleBlockTask, maxSampleBlocks);
-        this.rowPhase = new ParallelRunner(pool, this::rowBlockTask, rowBlockStart[layers]);
+        this.team = team;
     }
 
     private static int blocks(int n, int size) {
@@ -129,8 +128,8 @@ final class GradientEngine {
         this.scale = (float) Losses.meanFactor(net.loss(), batch, net.outputSize());
         int sampleBlocks = blocks(batch, sampleBlock);
         boolean inline = batch * macsPerSample < INLINE_MACS;
-        samplePhase.run(sampleBlocks, inline);
-        rowPhase.run(rowBlockStart[layers], inline);
+        team.run(sampleBody, sampleBlocks, inline);
+        team.run(rowBody, rowBlockStart[layers], inline);
         double loss = 0;
         for (int s = 0; s < sampleBlocks; s++) {
             loss += blockLoss[s];

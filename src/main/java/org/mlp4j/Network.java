@@ -336,7 +336,7 @@ public final class Network {
     public double lossAndGradient(float[] inputs, float[] targets, int batch, float[] gradients) {
         checkBatch(inputs, targets, batch);
         Checks.length("gradients", gradients, params.length);
-        GradientEngine engine = new GradientEngine(this, batch, batch, null);
+        GradientEngine engine = new GradientEngine(this, batch, batch, new WorkerTeam(null, 0));
         double l = engine.compute(inputs, 0, targets, 0, batch);
         System.arraycopy(engine.gradients(), 0, gradients, 0, gradients.length);
         return l;

@@ -47,7 +47,8 @@ public final class Trainer implements AutoCloseable {
     private final ForkJoinPool pool;
     private final boolean ownsPool;
     private final GradientEngine engine;
-    private final ParallelRunner updater;
+    private final WorkerTeam team;
+    private final WorkerTeam.Body updateBody = this::updateChunk;
     private final float[] previousParameters;
     private final boolean[] chunkFinite;
     private final float[] batchInputs;
@@ -79,10 +80,12 @@ public final class Trainer implements AutoCloseable {
             this.evaluator = null;
         }
         this.ownsPool = b.pool == null && b.threads > 1;
-        this.pool = b.pool != null ? b.pool : (b.threads > 1 ? new ForkJoinPool(b.threads) : null);
-        this.engine = new GradientEngine(net, batchSize, b.shardSize, pool);
+        // The calling thread works too: a dedicated pool has threads - 1 workers; a caller's pool lends all of
+        // its parallelism on top of the calling thread.
+        this.pool = b.pool != null ? b.pool : (b.threads > 1 ? new ForkJoinPool(b.threads - 1) : null);
+        this.team = new WorkerTeam(pool, pool == null ? 0 : pool.getParallelism());
+        this.engine = new GradientEngine(net, batchSize, b.shardSize, team);
         int chunks = (net.parameterCount() + UPDATE_CHUNK - 1) / UPDATE_CHUNK;
-        this.updater = new ParallelRunner(pool, this::updateChunk, Math.max(1, chunks));
         this.previousParameters = new float[net.parameterCount()];
         this.chunkFinite = new boolean[Math.max(1, chunks)];
         this.batchInputs = new float[batchSize * net.inputSize()];
@@ -200,7 +203,12 @@ public final class Trainer implements AutoCloseable {
             Checks.finite("inputs", inputs, inOff, batch * net.inputSize()); // names the first bad value
         }
         Losses.checkTargets(net.loss(), targets, tOff, batch, net.outputSize());
-        return stepUnchecked(inputs, inOff, targets, tOff, batch, 0, 0);
+        team.begin();
+        try {
+            return stepUnchecked(inputs, inOff, targets, tOff, batch, 0, 0);
+        } finally {
+            team.end();
+        }
     }
 
     private double stepUnchecked(float[] x, int xOff, float[] y, int yOff, int batch, int epoch, int batchIndex) {
@@ -225,7 +233,7 @@ public final class Trainer implements AutoCloseable {
         }
         optimizer.beginStep(g.length);
         int chunks = (g.length + UPDATE_CHUNK - 1) / UPDATE_CHUNK;
-        updater.run(chunks);
+        team.run(updateBody, chunks, false);
         optimizer.endStep();
         net.parametersChanged();
         for (int c = 0; c < chunks; c++) {
@@ -299,31 +307,36 @@ public final class Trainer implements AutoCloseable {
             double lossSum = 0;
             long correct = 0;
             long seen = 0;
-            for (int bi = 0; bi < batches; bi++) {
-                int from = bi * batchSize;
-                int count = Math.min(batchSize, n - from);
-                gather(data, from, count);
-                double loss = stepUnchecked(batchInputs, 0, batchTargets, 0, count, epoch, bi);
-                lossSum += loss * count;
-                correct += engine.correct();
-                seen += count;
-                StopReason stop = null;
-                if (listener != null && !listener.onBatch(
-                        new TrainingListener.BatchStats(epoch, bi, batches, count, loss, iterations))) {
-                    stop = StopReason.LISTENER;
-                } else if (lastGradientNorm <= gradientTolerance) {
-                    stop = StopReason.GRADIENT_TOLERANCE;
-                } else if (iterations >= maxIterations) {
-                    stop = StopReason.MAX_ITERATIONS;
-                }
-                if (stop != null) {
-                    epochLoss = lossSum / seen;
-                    reason = stop;
-                    if (bi == batches - 1) {
-                        completedEpochs = epoch; // every batch of this epoch ran: a resume must not replay it
+            team.begin(); // helpers stay with this epoch's steps (and go back to the pool for evaluation)
+            try {
+                for (int bi = 0; bi < batches; bi++) {
+                    int from = bi * batchSize;
+                    int count = Math.min(batchSize, n - from);
+                    gather(data, from, count);
+                    double loss = stepUnchecked(batchInputs, 0, batchTargets, 0, count, epoch, bi);
+                    lossSum += loss * count;
+                    correct += engine.correct();
+                    seen += count;
+                    StopReason stop = null;
+                    if (listener != null && !listener.onBatch(
+                            new TrainingListener.BatchStats(epoch, bi, batches, count, loss, iterations))) {
+                        stop = StopReason.LISTENER;
+                    } else if (lastGradientNorm <= gradientTolerance) {
+                        stop = StopReason.GRADIENT_TOLERANCE;
+                    } else if (iterations >= maxIterations) {
+                        stop = StopReason.MAX_ITERATIONS;
                     }
-                    break outer;
+                    if (stop != null) {
+                        epochLoss = lossSum / seen;
+                        reason = stop;
+                        if (bi == batches - 1) {
+                            completedEpochs = epoch; // every batch of this epoch ran: a resume must not replay it
+                        }
+                        break outer;
+                    }
                 }
+            } finally {
+                team.end();
             }
             epochLoss = lossSum / seen;
             completedEpochs = epoch;
@@ -483,13 +496,20 @@ public final class Trainer implements AutoCloseable {
             return this;
         }
 
-        /** Threads of the trainer's own ForkJoinPool (default: available processors; 1 = inline). */
+        /**
+         * Threads that work on a training step, the calling thread included (default: available processors;
+         * 1 = the calling thread alone). The trainer creates a dedicated ForkJoinPool of {@code threads - 1}
+         * workers, never the common pool.
+         */
         public Builder threads(int threads) {
             this.threads = Checks.positive("threads", threads);
             return this;
         }
 
-        /** Use the caller's pool instead of a dedicated one (not shut down by {@link Trainer#close()}). */
+        /**
+         * Use the caller's pool instead of a dedicated one: its parallelism helps the calling thread (the pool
+         * is not shut down by {@link Trainer#close()}).
+         */
         public Builder pool(ForkJoinPool pool) {
             this.pool = Objects.requireNonNull(pool, "pool");
             return this;
