@@ -52,6 +52,17 @@ final class Checks {
         }
     }
 
+    /** {@code a[off, off+len)} lies inside {@code a}. */
+    static void range(String name, float[] a, int off, int len) {
+        if (a == null) {
+            throw new NullPointerException(name);
+        }
+        if (off < 0 || (long) off + len > a.length) {
+            throw new IllegalArgumentException(name + ": expected " + len + " values from offset " + off
+                    + ", but the array has length " + a.length);
+        }
+    }
+
     /** Every value in {@code a[off, off+len)} is finite, else names the first bad index. */
     static void finite(String name, float[] a, int off, int len) {
         for (int i = 0; i < len; i++) {

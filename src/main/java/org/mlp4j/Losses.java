@@ -25,14 +25,8 @@ final class Losses {
         switch (loss) {
             case CROSS_ENTROPY: {
                 int cls = classIndex(target[tOff], n, sample);
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < n; j++) {
-                    max = Math.max(max, z[off + j]);
-                }
-                double sum = 0;
-                for (int j = 0; j < n; j++) {
-                    sum += Math.exp(z[off + j] - max);
-                }
+                float max = max(z, off, n);
+                double sum = sumExp(z, off, n, max);
                 double lse = max + Math.log(sum);
                 double inv = 1.0 / sum;
                 for (int j = 0; j < n; j++) {
@@ -87,15 +81,8 @@ final class Losses {
         switch (loss) {
             case CROSS_ENTROPY: {
                 int cls = classIndex(target[tOff], n, sample);
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < n; j++) {
-                    max = Math.max(max, z[off + j]);
-                }
-                double sum = 0;
-                for (int j = 0; j < n; j++) {
-                    sum += Math.exp(z[off + j] - max);
-                }
-                return max + Math.log(sum) - z[off + cls];
+                float max = max(z, off, n);
+                return max + Math.log(sumExp(z, off, n, max)) - z[off + cls];
             }
             case BCE_WITH_LOGITS: {
                 double l = 0;
@@ -124,6 +111,23 @@ final class Losses {
                 return l;
             }
         }
+    }
+
+    private static float max(float[] z, int off, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < n; j++) {
+            max = Math.max(max, z[off + j]);
+        }
+        return max;
+    }
+
+    /** {@code sum_j e^(z_j - max)}: the stable log-sum-exp's sum. */
+    private static double sumExp(float[] z, int off, int n, float max) {
+        double sum = 0;
+        for (int j = 0; j < n; j++) {
+            sum += Math.exp(z[off + j] - max);
+        }
+        return sum;
     }
 
     static int classIndex(float value, int classes, int sample) {

@@ -240,8 +240,8 @@ public final class Network {
      */
     public void predict(float[] input, int inOff, float[] output, int outOff, Workspace ws) {
         Objects.requireNonNull(ws, "ws");
-        checkRange("input", input, inOff, inputSize());
-        checkRange("output", output, outOff, outputSize());
+        Checks.range("input", input, inOff, inputSize());
+        Checks.range("output", output, outOff, outputSize());
         ws.checkFits(layout, 1);
         if (!kernels.allFinite(input, inOff, inputSize())) {
             Checks.finite("input", input, inOff, inputSize()); // names the first bad value
@@ -366,14 +366,6 @@ public final class Network {
         Checks.length("targets", targets, (long) batch * targetWidth());
         Checks.finite("inputs", inputs, 0, inputs.length);
         Losses.checkTargets(loss, targets, 0, batch, outputSize());
-    }
-
-    private static void checkRange(String name, float[] a, int off, int len) {
-        Objects.requireNonNull(a, name);
-        if (off < 0 || (long) off + len > a.length) {
-            throw new IllegalArgumentException(name + ": expected " + len + " values from offset " + off
-                    + ", but the array has length " + a.length);
-        }
     }
 
     @Override

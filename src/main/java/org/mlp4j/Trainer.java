@@ -197,8 +197,8 @@ public final class Trainer implements AutoCloseable {
         if (batch < 1 || batch > batchSize) {
             throw new IllegalArgumentException("batch: expected 1.." + batchSize + ", got " + batch);
         }
-        checkSlice("inputs", inputs, inOff, batch * net.inputSize());
-        checkSlice("targets", targets, tOff, batch * net.targetWidth());
+        Checks.range("inputs", inputs, inOff, batch * net.inputSize());
+        Checks.range("targets", targets, tOff, batch * net.targetWidth());
         if (!net.kernels().allFinite(inputs, inOff, batch * net.inputSize())) {
             Checks.finite("inputs", inputs, inOff, batch * net.inputSize()); // names the first bad value
         }
@@ -404,14 +404,6 @@ public final class Trainer implements AutoCloseable {
             int s = order[from + i];
             System.arraycopy(xs, s * f, batchInputs, i * f, f);
             System.arraycopy(ys, s * t, batchTargets, i * t, t);
-        }
-    }
-
-    private static void checkSlice(String name, float[] a, int off, int len) {
-        Objects.requireNonNull(a, name);
-        if (off < 0 || (long) off + len > a.length) {
-            throw new IllegalArgumentException(name + ": expected " + len + " values from offset " + off
-                    + ", but the array has length " + a.length);
         }
     }
 

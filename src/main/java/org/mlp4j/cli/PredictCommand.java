@@ -11,6 +11,7 @@ import org.mlp4j.Activation;
 import org.mlp4j.Loss;
 import org.mlp4j.Network;
 import org.mlp4j.Workspace;
+import org.mlp4j.internal.kernel.ActivationMath;
 import org.mlp4j.io.Csv;
 import org.mlp4j.io.ModelFiles;
 import picocli.CommandLine.Command;
@@ -125,16 +126,7 @@ final class PredictCommand implements Callable<Integer> {
     }
 
     private static void softmax(float[] z, int off, int n, float[] dst, int dOff) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < n; j++) {
-            max = Math.max(max, z[off + j]);
-        }
-        double sum = 0;
-        for (int j = 0; j < n; j++) {
-            sum += Math.exp(z[off + j] - max);
-        }
-        for (int j = 0; j < n; j++) {
-            dst[dOff + j] = (float) (Math.exp(z[off + j] - max) / sum);
-        }
+        System.arraycopy(z, off, dst, dOff, n);
+        ActivationMath.softmaxInPlace(dst, dOff, n);
     }
 }
