@@ -10,8 +10,9 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>A phase is {@code body.run(0..count-1)}; indices are handed out through an atomic counter, and the
  * calling thread takes them too, so a phase never waits for a helper to wake up. Helpers are submitted
- * once per session ({@link #begin()} .. {@link #end()}, e.g. one training step or one epoch) and wait
- * between phases by spinning briefly, then parking in short naps: a fork/join per phase costs tens of
+ * once per session ({@link #begin()} .. {@link #end()}, e.g. one training step or one epoch), wait
+ * between phases by spinning briefly, then parking in short naps, and linger 2 ms after a session in case
+ * another follows: a fork/join per phase costs tens of
  * microseconds on small machines, a published phase costs a few hundred nanoseconds. Which thread runs an
  * index never changes a result: every index writes its own outputs. Nothing is allocated per phase or
  * per session.
@@ -27,6 +28,8 @@ final class WorkerTeam {
 
     private static final int SPINS = 1 << 12;
     private static final long NAP_NANOS = 50_000;
+    private static final long LINGER_NANOS = 2_000_000;
+    private static final long SPIN_NANOS = 50_000;
 
     private final ForkJoinPool pool;
     private final Helper[] helpers;
@@ -150,15 +153,27 @@ final class WorkerTeam {
 
         @Override
         protected void compute() {
-            do {
-                serve();
-            } while (active); // a new session began while this helper was leaving: serve it too
-        }
-
-        private void serve() {
             int seen = -1;
             int idle = 0;
-            while (active) {
+            long inactiveSince = 0;
+            for (;;) {
+                if (!active) {
+                    // Linger a little: back-to-back sessions (Trainer.step in a loop) keep their helpers
+                    // instead of paying a pool wake-up each time.
+                    long now = System.nanoTime();
+                    if (inactiveSince == 0) {
+                        inactiveSince = now;
+                    } else if (now - inactiveSince > LINGER_NANOS) {
+                        return;
+                    }
+                    if (now - inactiveSince < SPIN_NANOS) {
+                        Thread.onSpinWait();
+                    } else {
+                        LockSupport.parkNanos(this, NAP_NANOS);
+                    }
+                    continue;
+                }
+                inactiveSince = 0;
                 int p = phase;
                 if ((p & 1) != 0 || p == seen) {
                     if (++idle < SPINS) {
