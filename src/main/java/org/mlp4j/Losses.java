@@ -40,7 +40,7 @@ final class Losses {
                 for (int j = 0; j < n; j++) {
                     float zj = z[off + j];
                     float t = target[tOff + j];
-                    l += Math.max(zj, 0.0) - (double) zj * t + Math.log1p(Math.exp(-Math.abs(zj)));
+                    l += bceWithLogits(zj, t);
                     dz[dzOff + j] = (ActivationMath.sigmoid(zj) - t) * scale;
                 }
                 return l;
@@ -50,7 +50,7 @@ final class Losses {
                 for (int j = 0; j < n; j++) {
                     float y = a[off + j];
                     float t = target[tOff + j];
-                    l -= t * Math.max(Math.log(y), -100.0) + (1.0 - t) * Math.max(Math.log(1.0 - y), -100.0);
+                    l += bce(y, t);
                     float dy = (y - t) / Math.max((1f - y) * y, 1e-12f) * scale;
                     dz[dzOff + j] = ActivationMath.backward(act, dy, z[off + j], y, slope);
                 }
@@ -87,17 +87,14 @@ final class Losses {
             case BCE_WITH_LOGITS: {
                 double l = 0;
                 for (int j = 0; j < n; j++) {
-                    float zj = z[off + j];
-                    l += Math.max(zj, 0.0) - (double) zj * target[tOff + j] + Math.log1p(Math.exp(-Math.abs(zj)));
+                    l += bceWithLogits(z[off + j], target[tOff + j]);
                 }
                 return l;
             }
             case BCE: {
                 double l = 0;
                 for (int j = 0; j < n; j++) {
-                    float y = a[off + j];
-                    float t = target[tOff + j];
-                    l -= t * Math.max(Math.log(y), -100.0) + (1.0 - t) * Math.max(Math.log(1.0 - y), -100.0);
+                    l += bce(a[off + j], target[tOff + j]);
                 }
                 return l;
             }
@@ -111,6 +108,16 @@ final class Losses {
                 return l;
             }
         }
+    }
+
+    /** Stable {@code max(z,0) - z*t + log(1 + e^-|z|)}. */
+    private static double bceWithLogits(float z, float t) {
+        return Math.max(z, 0.0) - (double) z * t + Math.log1p(Math.exp(-Math.abs(z)));
+    }
+
+    /** {@code -(t*ln y + (1-t)*ln(1-y))} with PyTorch's clamp of each log at -100. */
+    private static double bce(float y, float t) {
+        return -(t * Math.max(Math.log(y), -100.0) + (1.0 - t) * Math.max(Math.log(1.0 - y), -100.0));
     }
 
     private static float max(float[] z, int off, int n) {
