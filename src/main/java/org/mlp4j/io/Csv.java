@@ -389,7 +389,7 @@ public final class Csv {
                 w.write('\n');
             }
             for (int i = 0; i < snapshot.length; i++) {
-                w.write(Float.toString(snapshot[i]));
+                w.write(format(snapshot[i]));
                 w.write((i + 1) % columns == 0 ? '\n' : ',');
             }
             w.flush();
@@ -397,6 +397,17 @@ public final class Csv {
     }
 
     // ------------------------------------------------------------------------------------------------ helpers
+
+    /**
+     * Shortest text that reads back to exactly {@code v}: whole numbers (class indices, counts) without a
+     * trailing ".0", everything else as {@link Float#toString}.
+     */
+    static String format(float v) {
+        if (v == Math.rint(v) && Math.abs(v) < 1 << 24 && !(v == 0f && 1f / v < 0f)) {
+            return Integer.toString((int) v);
+        }
+        return Float.toString(v);
+    }
 
     private static void positive(String name, int value) {
         if (value <= 0) {
