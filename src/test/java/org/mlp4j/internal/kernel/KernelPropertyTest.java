@@ -223,17 +223,7 @@ class KernelPropertyTest {
         assertArrayEquals(x0, x, shape + ": denseForward changed x");
         double[] exact = new double[rows];
         double[] bound = new double[rows];
-        for (int r = 0; r < rows; r++) {
-            double sum = w[bOff + r];
-            double abs = Math.abs(w[bOff + r]);
-            for (int c = 0; c < cols; c++) {
-                double t = (double) w[wOff + r * cols + c] * x[xOff + c];
-                sum += t;
-                abs += Math.abs(t);
-            }
-            exact[r] = sum;
-            bound[r] = gamma(cols + 4) * abs;
-        }
+        exactDense(w, wOff, bOff, rows, cols, x, xOff, exact, bound, 0);
         assertRanges(shape + ": denseForward z", z0, z, exact, bound, zOff, rows);
         assertRanges(shape + ": denseForward a", a0, a, null, null, aOff, rows);
         for (int r = 0; r < rows; r++) {
@@ -272,17 +262,7 @@ class KernelPropertyTest {
         k.denseForwardTransposed(wt, wtOff, w, bOff, rows, cols, x, xOff, a, aOff, act, slope);
         double[] exact = new double[rows];
         double[] bound = new double[rows];
-        for (int r = 0; r < rows; r++) {
-            double sum = w[bOff + r];
-            double abs = Math.abs(w[bOff + r]);
-            for (int c = 0; c < cols; c++) {
-                double t = (double) w[wOff + r * cols + c] * x[xOff + c];
-                sum += t;
-                abs += Math.abs(t);
-            }
-            exact[r] = sum;
-            bound[r] = gamma(cols + 4) * abs;
-        }
+        exactDense(w, wOff, bOff, rows, cols, x, xOff, exact, bound, 0);
         assertRanges(shape + ": denseForwardTransposed (identity)", a0, pre, exact, bound, aOff, rows);
         assertRanges(shape + ": denseForwardTransposed a", a0, a, null, null, aOff, rows);
         if (act != Activation.SOFTMAX) {
@@ -303,19 +283,28 @@ class KernelPropertyTest {
         double[] bexact = new double[batch * rows];
         double[] bbound = new double[batch * rows];
         for (int b = 0; b < batch; b++) {
-            for (int r = 0; r < rows; r++) {
-                double sum = w[bOff + r];
-                double abs = Math.abs(w[bOff + r]);
-                for (int c = 0; c < cols; c++) {
-                    double t = (double) w[wOff + r * cols + c] * bx[bxOff + b * cols + c];
-                    sum += t;
-                    abs += Math.abs(t);
-                }
-                bexact[b * rows + r] = sum;
-                bbound[b * rows + r] = gamma(cols + 4) * abs;
-            }
+            exactDense(w, wOff, bOff, rows, cols, bx, bxOff + b * cols, bexact, bbound, b * rows);
         }
         assertRanges(shape + ": gemmForwardTransposed", bz0, bz, bexact, bbound, bzOff, batch * rows);
+    }
+
+    /**
+     * Exact (double) pre-activations {@code b[r] + sum_c W[r,c] x[c]} into {@code exact[out + r]}, and the
+     * float rounding bound for any summation order into {@code bound[out + r]}.
+     */
+    static void exactDense(float[] w, int wOff, int bOff, int rows, int cols, float[] x, int xOff, double[] exact,
+                           double[] bound, int out) {
+        for (int r = 0; r < rows; r++) {
+            double sum = w[bOff + r];
+            double abs = Math.abs(w[bOff + r]);
+            for (int c = 0; c < cols; c++) {
+                double t = (double) w[wOff + r * cols + c] * x[xOff + c];
+                sum += t;
+                abs += Math.abs(t);
+            }
+            exact[out + r] = sum;
+            bound[out + r] = gamma(cols + 4) * abs;
+        }
     }
 
     static void denseBackwardInput(Kernels k, SplittableRandom rnd, int rows, int cols, String shape) {
