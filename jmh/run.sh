@@ -57,8 +57,7 @@ esac
 
 if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
   log "building mlp4j and the benchmarks jar"
-  ./mvnw -q install -DskipTests
-  ./mvnw -q -f jmh/pom.xml package
+  ./mvnw -q -B package -DskipTests -pl jmh -am
 fi
 JAR=$ROOT/jmh/target/benchmarks.jar
 
