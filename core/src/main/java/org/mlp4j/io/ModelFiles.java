@@ -2,8 +2,12 @@ package org.mlp4j.io;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -47,6 +51,10 @@ import org.mlp4j.Trainer;
  * implies, and values must be finite; violations raise a {@link ModelFormatException} naming the file.
  * Tensors not named {@code layers.*} are ignored when loading a model (so PyTorch's reference files, which also
  * hold inputs and gradients, load too).
+ *
+ * <p>{@link #load} also reads ONNX files (see {@link Onnx}), recognised by their content, not their name.
+ * {@link #loadStateDict} reads a plain PyTorch state dict (as {@code safetensors.torch.save_file} writes it,
+ * without mlp4j's metadata) given the activations and loss, which a state dict does not record.
  */
 public final class ModelFiles {
     /** Value of the {@code format} metadata key in files written here. */
@@ -62,25 +70,96 @@ public final class ModelFiles {
     // ------------------------------------------------------------------------------------------------ models
 
     /**
-     * Writes {@code network} (architecture and parameters) to {@code file}, replacing it atomically.
+     * Writes {@code network} (architecture and parameters) to {@code file} as F32, replacing it atomically.
      *
+     * @param network the network to save
+     * @param file    the target
      * @throws IOException if writing fails; an existing file is then unchanged
      */
     public static void save(Network network, Path file) throws IOException {
-        Objects.requireNonNull(network, "network");
-        Objects.requireNonNull(file, "file");
-        SafeTensors.write(file, architecture(network), layerTensors(network, new LinkedHashMap<>()));
+        save(network, file, SafeTensors.Dtype.F32);
     }
 
     /**
-     * Reads a model written by {@link #save} (or by PyTorch tooling with the same names and metadata).
+     * Writes {@code network} like {@link #save(Network, Path)} with its parameters stored as {@code dtype}:
+     * {@link SafeTensors.Dtype#BF16} halves the file (for serving; about 2-3 significant digits per weight),
+     * {@link SafeTensors.Dtype#F16} too but fails here if a parameter is beyond F16's range.
      *
-     * @throws ModelFormatException       if the metadata or tensors do not describe a valid network
-     * @throws SafeTensorsFormatException if the file is not a valid safetensors file
+     * @param network the network to save
+     * @param file    the target
+     * @param dtype   how the weights and biases are stored
+     * @throws IllegalArgumentException if {@code dtype} is F16 and a parameter's magnitude rounds beyond 65504
+     * @throws IOException              if writing fails; an existing file is then unchanged
+     */
+    public static void save(Network network, Path file, SafeTensors.Dtype dtype) throws IOException {
+        Objects.requireNonNull(network, "network");
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(dtype, "dtype");
+        if (dtype == SafeTensors.Dtype.F16) {
+            float[] p = network.parameters();
+            for (int i = 0; i < p.length; i++) {
+                if (Float.isInfinite(HalfFloats.f16ToFloat(HalfFloats.floatToF16(p[i])))) {
+                    throw new IllegalArgumentException("dtype: F16 cannot store parameter " + i + " = " + p[i]
+                            + " (largest F16 value 65504); use BF16 or F32");
+                }
+            }
+        }
+        Map<String, String> meta = architecture(network);
+        SafeTensors.write(file, meta, layerTensors(network, new LinkedHashMap<>()), dtype);
+    }
+
+    /**
+     * Reads a model: a safetensors file written by {@link #save} (or by PyTorch tooling with the same names and
+     * metadata), or an ONNX file (see {@link Onnx#load}), told apart by their first bytes.
+     *
+     * @param file the model file
+     * @return the network
+     * @throws ModelFormatException       if the metadata or tensors do not describe a valid network (the message
+     *                                    says how to load a plain PyTorch state dict when the file is one)
+     * @throws SafeTensorsFormatException if the file is not a valid safetensors file (nor ONNX); the message
+     *                                    names other kinds of file it recognises, such as {@code .pt}
      * @throws IOException                if the file cannot be read
      */
     public static Network load(Path file) throws IOException {
+        Objects.requireNonNull(file, "file");
+        byte[] head;
+        try (InputStream in = Files.newInputStream(file)) {
+            head = in.readNBytes(16);
+        }
+        if (!FileKinds.looksLikeSafeTensors(head, head.length) && FileKinds.looksLikeOnnx(head, head.length)) {
+            return Onnx.load(file);
+        }
         return network(SafeTensors.read(file));
+    }
+
+    /**
+     * Reads a PyTorch state dict saved with {@code safetensors.torch.save_file(model.state_dict(), path)}, for
+     * a model that is a chain of {@code nn.Linear} layers and parameter-free activations, such as
+     * {@code nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))} (keys {@code 0.weight},
+     * {@code 0.bias}, {@code 2.weight}, ...). The file records no activations, so they are given here, one per
+     * {@code nn.Linear} in order ({@link Activation#IDENTITY} where none follows). Layers are ordered by their
+     * module path (numbers compared as numbers: {@code 2} before {@code 10}); any prefix works
+     * ({@code model.0.weight}, {@code fc1.weight}). Weights may be F32, F16 or BF16. Leaky ReLU uses PyTorch's
+     * default slope 0.01.
+     *
+     * @param file        the safetensors file
+     * @param loss        the loss for further training ({@link Loss#CROSS_ENTROPY} for logits of classes)
+     * @param activations the activation after each {@code nn.Linear}, in order
+     * @return the network with the file's weights
+     * @throws ModelFormatException       naming what is missing or does not fit: a bias, a tensor that is not an
+     *                                    {@code nn.Linear} weight or bias, a layer count that differs from the
+     *                                    activations given, shapes that do not chain
+     * @throws SafeTensorsFormatException if the file is not a valid safetensors file
+     * @throws IOException                if the file cannot be read
+     */
+    public static Network loadStateDict(Path file, Loss loss, List<Activation> activations) throws IOException {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(loss, "loss");
+        Objects.requireNonNull(activations, "activations");
+        for (int i = 0; i < activations.size(); i++) {
+            Objects.requireNonNull(activations.get(i), "activations[" + i + "]");
+        }
+        return StateDicts.network(SafeTensors.read(file), loss, List.copyOf(activations));
     }
 
     // ------------------------------------------------------------------------------------------------ checkpoints
@@ -206,7 +285,7 @@ public final class ModelFiles {
         return meta;
     }
 
-    private static Map<String, Tensor> layerTensors(Network net, Map<String, Tensor> out) {
+    static Map<String, Tensor> layerTensors(Network net, Map<String, Tensor> out) {
         for (int l = 0; l < net.layerCount(); l++) {
             out.put("layers." + l + ".weight", Tensor.matrix(net.layout().outputs(l), net.layout().inputs(l),
                     net.weights(l)));
@@ -220,6 +299,15 @@ public final class ModelFiles {
     /** Builds the network a validated file describes. */
     static Network network(SafeTensorsFile f) throws ModelFormatException {
         Path file = f.source();
+        if (!f.metadata().containsKey("layer_sizes")) {
+            String hint = StateDicts.describe(f);
+            if (hint != null) {
+                throw new ModelFormatException(file + ": expected metadata key 'layer_sizes' in __metadata__ (an mlp4j "
+                        + "model file), it is missing; the file looks like a PyTorch state dict of " + hint
+                        + ". Load it with ModelFiles.loadStateDict(file, loss, activations), giving the activation after "
+                        + "each nn.Linear");
+            }
+        }
         String sizesText = required(f, "layer_sizes");
         String[] parts = sizesText.split(",", -1);
         if (parts.length < 2) {

@@ -21,26 +21,59 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Reads and writes the <a href="https://github.com/huggingface/safetensors">safetensors</a> format (F32 tensors).
+ * Reads and writes the <a href="https://github.com/huggingface/safetensors">safetensors</a> format: F32, F16
+ * and BF16 tensors, always held as float in memory (F16 and BF16 widen exactly when read; writing them rounds to
+ * nearest even).
  *
  * <p>Layout: an 8-byte unsigned little-endian header length {@code N}; {@code N} bytes of UTF-8 JSON (an
  * object, possibly right-padded with spaces) mapping each tensor name to
- * {@code {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}} plus an optional
+ * {@code {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}} (or F16, BF16) plus an optional
  * {@code "__metadata__"} object of string values; then the data buffer, each tensor little-endian row-major at
  * {@code [begin, end)} relative to the buffer start.
  *
  * <p>{@link #read(Path)} treats the file as untrusted: every field is validated, sizes are bounded before
  * anything is allocated, and problems are reported as {@link SafeTensorsFormatException} naming the file and
- * the tensor. {@link #write} replaces the target atomically.
+ * the tensor. A file of another kind (a PyTorch {@code .pt} archive or pickle, an ONNX model, gzip, HDF5) is
+ * named as such. Tensors are read only if they fit the heap that is left ({@link Runtime#maxMemory()}); one
+ * tensor holds at most {@value #MAX_TENSOR_ELEMENTS} values (a Java array). {@link #write} replaces the target
+ * atomically.
  */
 public final class SafeTensors {
+    /** Most values in one tensor: the largest Java {@code float[]}. */
+    public static final long MAX_TENSOR_ELEMENTS = Integer.MAX_VALUE - 8;
+
+    /** The element types this class reads and writes; every one is held as {@code float} in memory. */
+    public enum Dtype {
+        /** IEEE 754 binary32, 4 bytes. */
+        F32(4),
+        /** IEEE 754 binary16, 2 bytes: about 3 significant decimal digits, largest finite value 65504. */
+        F16(2),
+        /** bfloat16 (the upper half of a float), 2 bytes: float's range with about 2 significant digits. */
+        BF16(2);
+
+        private final int bytes;
+
+        Dtype(int bytes) {
+            this.bytes = bytes;
+        }
+
+        /**
+         * Bytes per element.
+         *
+         * @return 4 for F32, 2 for F16 and BF16
+         */
+        public int bytes() {
+            return bytes;
+        }
+    }
+
     /** Largest header accepted (the reference implementation uses the same bound). */
     public static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
 
     static final String METADATA_KEY = "__metadata__";
     private static final Set<String> TENSOR_FIELDS = Set.of("dtype", "shape", "data_offsets");
     /** Dtypes of the format this reader recognises but cannot convert to float. */
-    private static final Set<String> OTHER_DTYPES = Set.of("BOOL", "U8", "I8", "I16", "U16", "F16", "BF16", "I32",
+    private static final Set<String> OTHER_DTYPES = Set.of("BOOL", "U8", "I8", "I16", "U16", "I32",
             "U32", "F64", "I64", "U64", "F8_E4M3", "F8_E5M2", "F8_E8M0", "F4", "F6_E2M3", "F6_E3M2", "C64");
     /** Chunk size for streaming tensor data, so no second full-size buffer is needed. */
     private static final int CHUNK_BYTES = 1 << 16;
@@ -51,9 +84,12 @@ public final class SafeTensors {
     // ------------------------------------------------------------------------------------------------ reading
 
     /**
-     * Reads a whole safetensors file into memory.
+     * Reads a whole safetensors file into memory, widening F16 and BF16 tensors to float.
      *
-     * @throws SafeTensorsFormatException if the file is malformed or holds a dtype other than F32
+     * @param file the file to read
+     * @return its tensors and metadata
+     * @throws SafeTensorsFormatException if the file is malformed, is another kind of file, holds a dtype other
+     *                                    than F32, F16 or BF16, or its tensors exceed the heap or array limits
      * @throws IOException                if the file cannot be read
      */
     public static SafeTensorsFile read(Path file) throws IOException {
@@ -63,12 +99,17 @@ public final class SafeTensors {
             if (fileSize < 8) {
                 throw fail(file, "expected at least 8 bytes (the header length), but the file has " + fileSize);
             }
-            ByteBuffer prefix = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer prefix = ByteBuffer.allocate((int) Math.min(fileSize, 16)).order(ByteOrder.LITTLE_ENDIAN);
             readFully(ch, prefix, 0, file, "header length");
             long headerLength = prefix.getLong(0); // unsigned: a negative long is above 2^63
+            // Only on an impossible header: a valid length may happen to start with another format's magic.
+            String other = FileKinds.describeOther(prefix.array(), prefix.position());
+            if (other != null && (headerLength < 0 || headerLength > fileSize - 8)) {
+                throw fail(file, "not a safetensors file: " + other);
+            }
             if (headerLength < 0 || headerLength > MAX_HEADER_BYTES) {
                 throw fail(file, "expected a header length of at most " + MAX_HEADER_BYTES + " bytes, got "
-                        + Long.toUnsignedString(headerLength));
+                        + Long.toUnsignedString(headerLength) + " (not a safetensors file?)");
             }
             if (headerLength > fileSize - 8) {
                 throw fail(file, "header length " + headerLength + " exceeds the " + (fileSize - 8)
@@ -90,7 +131,8 @@ public final class SafeTensors {
             try {
                 json = Json.parse(headerText);
             } catch (Json.SyntaxException e) {
-                throw fail(file, "header is not valid JSON: " + e.getMessage());
+                throw fail(file, other != null ? "not a safetensors file: " + other
+                        : "header is not valid JSON: " + e.getMessage());
             }
             if (!(json instanceof Map)) {
                 throw fail(file, "expected the header to be a JSON object, got " + jsonType(json));
@@ -107,17 +149,44 @@ public final class SafeTensors {
                 }
             }
             checkNoOverlap(file, entries);
+            checkHeap(file, entries);
             Map<String, Tensor> tensors = new LinkedHashMap<>();
+            Map<String, Dtype> dtypes = new LinkedHashMap<>();
             for (Entry entry : entries) {
                 tensors.put(entry.name, new Tensor(entry.shape, readFloats(ch, dataStart + entry.begin,
-                        (int) entry.count, file, entry.name)));
+                        (int) entry.count, entry.dtype, file, entry.name)));
+                dtypes.put(entry.name, entry.dtype);
             }
-            return new SafeTensorsFile(file, metadata, tensors);
+            return new SafeTensorsFile(file, metadata, tensors, dtypes);
         }
     }
 
     /** One validated header entry. */
-    private record Entry(String name, int[] shape, long count, long begin, long end) {
+    private record Entry(String name, Dtype dtype, int[] shape, long count, long begin, long end) {
+    }
+
+    /**
+     * Refuses, before allocating, tensors whose floats cannot fit the heap that is left (a 2^29-value tensor
+     * needs 2 GiB whatever its stored dtype).
+     */
+    private static void checkHeap(Path file, List<Entry> entries) throws SafeTensorsFormatException {
+        long bytes = 0;
+        String largest = null;
+        long largestCount = -1;
+        for (Entry e : entries) {
+            bytes += e.count * Float.BYTES; // count <= MAX_TENSOR_ELEMENTS, so no overflow for any real count
+            if (e.count > largestCount) {
+                largestCount = e.count;
+                largest = e.name;
+            }
+        }
+        Runtime rt = Runtime.getRuntime();
+        long available = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        if (bytes > available) {
+            throw fail(file, "its tensors need " + bytes + " bytes as float (the largest, \"" + abbreviate(largest)
+                    + "\", " + largestCount + " values), more than the " + available + " bytes of heap left (-Xmx "
+                    + rt.maxMemory() + " bytes)");
+        }
     }
 
     private static void parseMetadata(Path file, Object value, Map<String, String> out)
@@ -154,10 +223,14 @@ public final class SafeTensors {
         if (!(dtype instanceof String)) {
             throw fail(file, name, "expected dtype to be a string, got " + jsonType(dtype));
         }
-        if (!dtype.equals("F32")) {
-            throw fail(file, name, (OTHER_DTYPES.contains(dtype) ? "unsupported" : "unknown") + " dtype \"" + dtype
-                    + "\" (this reader supports F32 only)");
+        Dtype type;
+        if (dtype.equals("F32") || dtype.equals("F16") || dtype.equals("BF16")) {
+            type = Dtype.valueOf((String) dtype);
+        } else {
+            throw fail(file, name, (OTHER_DTYPES.contains(dtype) ? "unsupported" : "unknown") + " dtype \""
+                    + abbreviate((String) dtype) + "\" (this reader supports F32, F16 and BF16)");
         }
+        int width = type.bytes();
         List<?> shapeList = array(file, name, "shape", info.get("shape"));
         int[] shape = new int[shapeList.size()];
         long count = 1;
@@ -194,17 +267,17 @@ public final class SafeTensors {
                     + dataLength + " bytes (truncated file?)");
         }
         long bytes = end - begin;
-        if (countOverflow || count > bytes / Float.BYTES || count * Float.BYTES != bytes) {
+        if (countOverflow || count > bytes / width || count * width != bytes) {
             throw fail(file, name, "shape " + Arrays.toString(shape) + " needs "
-                    + (countOverflow ? "more than 2^63" : String.valueOf(count)) + " F32 values ("
-                    + (countOverflow || count > Long.MAX_VALUE / 4 ? "too many" : (count * 4) + "") + " bytes) but"
+                    + (countOverflow ? "more than 2^63" : String.valueOf(count)) + " " + type + " values ("
+                    + (countOverflow || count > Long.MAX_VALUE / 4 ? "too many" : (count * width) + "") + " bytes) but"
                     + " data_offsets [" + begin + ", " + end + "] span " + bytes + " bytes");
         }
-        if (count > Integer.MAX_VALUE - 8) {
+        if (count > MAX_TENSOR_ELEMENTS) {
             throw fail(file, name, "shape " + Arrays.toString(shape) + " has " + count
-                    + " values, more than a Java array can hold");
+                    + " values, more than the " + MAX_TENSOR_ELEMENTS + " a Java float[] can hold");
         }
-        return new Entry(name, shape, count, begin, end);
+        return new Entry(name, type, shape, count, begin, end);
     }
 
     private static void checkNoOverlap(Path file, List<Entry> entries) throws SafeTensorsFormatException {
@@ -225,17 +298,34 @@ public final class SafeTensors {
         }
     }
 
-    private static float[] readFloats(FileChannel ch, long position, int count, Path file, String name)
+    /** Reads {@code count} values of {@code dtype} into a new float array, streaming in small chunks. */
+    static float[] readFloats(FileChannel ch, long position, int count, Dtype dtype, Path file, String name)
             throws IOException {
         float[] out = new float[count];
-        ByteBuffer buf = ByteBuffer.allocate(Math.min(CHUNK_BYTES, count * Float.BYTES)).order(ByteOrder.LITTLE_ENDIAN);
+        int width = dtype.bytes();
+        // In long: count * width overflows int from 2^29 F32 values on (a 2 GiB tensor).
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK_BYTES, (long) count * width))
+                .order(ByteOrder.LITTLE_ENDIAN);
         int done = 0;
         while (done < count) {
-            int n = Math.min(count - done, buf.capacity() / Float.BYTES);
-            buf.clear().limit(n * Float.BYTES);
-            readFully(ch, buf, position + (long) done * Float.BYTES, file, "tensor \"" + name + "\"");
+            int n = Math.min(count - done, buf.capacity() / width);
+            buf.clear().limit(n * width);
+            readFully(ch, buf, position + (long) done * width, file, "tensor \"" + abbreviate(name) + "\"");
             buf.flip();
-            buf.asFloatBuffer().get(out, done, n);
+            switch (dtype) {
+                case F32:
+                    buf.asFloatBuffer().get(out, done, n);
+                    break;
+                case F16:
+                    for (int k = 0; k < n; k++) {
+                        out[done + k] = HalfFloats.f16ToFloat(buf.getShort(2 * k));
+                    }
+                    break;
+                default:
+                    for (int k = 0; k < n; k++) {
+                        out[done + k] = HalfFloats.bf16ToFloat(buf.getShort(2 * k));
+                    }
+            }
             done += n;
         }
         return out;
@@ -283,6 +373,7 @@ public final class SafeTensors {
      * replacing it atomically: a temporary file in the same directory is written and forced to disk, then
      * renamed over the target. If anything fails the target is left as it was.
      *
+     * @param file     the target
      * @param metadata string key/values stored under {@code "__metadata__"} (may be empty, not null)
      * @param tensors  tensors by name; names must be non-empty and not {@code "__metadata__"}
      * @throws IllegalArgumentException if a name or string cannot be stored (empty, reserved, or not encodable
@@ -290,7 +381,26 @@ public final class SafeTensors {
      * @throws IOException              if writing fails; the target is then unchanged
      */
     public static void write(Path file, Map<String, String> metadata, Map<String, Tensor> tensors) throws IOException {
+        write(file, metadata, tensors, Dtype.F32);
+    }
+
+    /**
+     * Writes tensors like {@link #write(Path, Map, Map)}, stored as {@code dtype}: F16 and BF16 halve the file
+     * and round each value to nearest even (F16 turns values beyond 65504 into infinities, which
+     * {@link ModelFiles} refuses to load; BF16 keeps float's range).
+     *
+     * @param file     the target
+     * @param metadata string key/values stored under {@code "__metadata__"} (may be empty, not null)
+     * @param tensors  tensors by name; names must be non-empty and not {@code "__metadata__"}
+     * @param dtype    the stored element type of every tensor
+     * @throws IllegalArgumentException if a name or string cannot be stored (empty, reserved, or not encodable
+     *                                  as UTF-8)
+     * @throws IOException              if writing fails; the target is then unchanged
+     */
+    public static void write(Path file, Map<String, String> metadata, Map<String, Tensor> tensors, Dtype dtype)
+            throws IOException {
         Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(dtype, "dtype");
         Objects.requireNonNull(metadata, "metadata");
         Objects.requireNonNull(tensors, "tensors");
         // Snapshot the inputs so that the header and the data agree even if a caller mutates the maps.
@@ -318,11 +428,11 @@ public final class SafeTensors {
                 throw new IllegalArgumentException("tensors: expected a non-empty name other than \"" + METADATA_KEY
                         + "\", got \"" + name + "\"");
             }
-            long bytes = (long) t.data().length * Float.BYTES;
+            long bytes = (long) t.data().length * dtype.bytes();
             if (h.length() > 1) {
                 h.append(',');
             }
-            h.append(quote("tensor name", name)).append(":{\"dtype\":\"F32\",\"shape\":[");
+            h.append(quote("tensor name", name)).append(":{\"dtype\":\"").append(dtype).append("\",\"shape\":[");
             int[] shape = t.shape();
             for (int i = 0; i < shape.length; i++) {
                 h.append(i == 0 ? "" : ",").append(shape[i]);
@@ -346,10 +456,17 @@ public final class SafeTensors {
             for (Map.Entry<String, Tensor> e : list) {
                 float[] data = e.getValue().data();
                 for (int done = 0; done < data.length; ) {
-                    int n = Math.min(data.length - done, CHUNK_BYTES / Float.BYTES);
+                    int n = Math.min(data.length - done, CHUNK_BYTES / dtype.bytes());
                     buf.clear();
-                    buf.asFloatBuffer().put(data, done, n);
-                    buf.limit(n * Float.BYTES);
+                    if (dtype == Dtype.F32) {
+                        buf.asFloatBuffer().put(data, done, n);
+                    } else {
+                        for (int k = 0; k < n; k++) {
+                            float v = data[done + k];
+                            buf.putShort(2 * k, dtype == Dtype.F16 ? HalfFloats.floatToF16(v) : HalfFloats.floatToBf16(v));
+                        }
+                    }
+                    buf.limit(n * dtype.bytes());
                     writeFully(ch, buf);
                     done += n;
                 }

@@ -18,37 +18,71 @@ public final class SafeTensorsFile {
     private final Map<String, String> metadata;
     private final Map<String, Tensor> tensors;
     private final List<String> names;
+    private final Map<String, SafeTensors.Dtype> dtypes;
 
-    SafeTensorsFile(Path source, Map<String, String> metadata, Map<String, Tensor> tensors) {
+    SafeTensorsFile(Path source, Map<String, String> metadata, Map<String, Tensor> tensors,
+            Map<String, SafeTensors.Dtype> dtypes) {
         this.source = source;
+        this.dtypes = new LinkedHashMap<>(dtypes);
         this.metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
         this.tensors = new LinkedHashMap<>(tensors);
         this.names = List.copyOf(tensors.keySet());
     }
 
-    /** The file this was read from. */
+    /**
+     * The file this was read from.
+     *
+     * @return the path given to {@link SafeTensors#read}
+     */
     public Path source() {
         return source;
     }
 
-    /** The {@code __metadata__} entries in file order (empty if the file has none); unmodifiable. */
+    /**
+     * The {@code __metadata__} entries in file order (empty if the file has none).
+     *
+     * @return an unmodifiable map
+     */
     public Map<String, String> metadata() {
         return metadata;
     }
 
-    /** Tensor names in header order; unmodifiable. */
+    /**
+     * Tensor names in header order.
+     *
+     * @return an unmodifiable list
+     */
     public List<String> names() {
         return names;
     }
 
-    /** Whether a tensor with this name exists. */
+    /**
+     * Whether a tensor with this name exists.
+     *
+     * @param name a tensor name
+     * @return true if the file holds it
+     */
     public boolean has(String name) {
         return tensors.containsKey(name);
     }
 
     /**
+     * The element type the tensor was stored as (its values are floats in memory either way).
+     *
+     * @param name a tensor name
+     * @return F32, F16 or BF16
+     * @throws NoSuchElementException if there is no such tensor
+     */
+    public SafeTensors.Dtype dtype(String name) {
+        get(name);
+        return dtypes.get(name);
+    }
+
+    /**
      * A copy of the tensor's shape.
      *
+     * @param name a tensor name
+     * @return its dimensions
      * @throws NoSuchElementException if there is no such tensor
      */
     public int[] shape(String name) {
@@ -58,6 +92,8 @@ public final class SafeTensorsFile {
     /**
      * A copy of the tensor's values, row-major.
      *
+     * @param name a tensor name
+     * @return its values (widened to float)
      * @throws NoSuchElementException if there is no such tensor
      */
     public float[] floats(String name) {
@@ -67,6 +103,8 @@ public final class SafeTensorsFile {
     /**
      * A copy of the tensor (its own data array).
      *
+     * @param name a tensor name
+     * @return the tensor
      * @throws NoSuchElementException if there is no such tensor
      */
     public Tensor tensor(String name) {
@@ -74,7 +112,11 @@ public final class SafeTensorsFile {
         return new Tensor(t.shape(), t.data().clone());
     }
 
-    /** Copies of all tensors in header order, ready to pass to {@link SafeTensors#write}. */
+    /**
+     * Copies of all tensors in header order, ready to pass to {@link SafeTensors#write}.
+     *
+     * @return a new map of new tensors
+     */
     public Map<String, Tensor> tensors() {
         Map<String, Tensor> copy = new LinkedHashMap<>();
         for (String name : names) {

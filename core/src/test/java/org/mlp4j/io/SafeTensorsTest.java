@@ -216,7 +216,7 @@ class SafeTensorsTest {
     void unknownAndUnsupportedDtypes() throws IOException {
         assertFormatError(raw(tensor("w", "Q7", "[1]", 0, 4), floats(1f)), "tensor \"w\"", "unknown dtype \"Q7\"");
         assertFormatError(raw(tensor("w", "F64", "[1]", 0, 8), new byte[8]), "tensor \"w\"",
-                "unsupported dtype \"F64\"", "F32 only");
+                "unsupported dtype \"F64\"", "F32, F16 and BF16");
     }
 
     @Test
