@@ -169,6 +169,8 @@ public final class ModelFiles {
      * to {@code file}, replacing it atomically. Call it between epochs, e.g. from
      * {@link org.mlp4j.TrainingListener#onEpoch}.
      *
+     * @param trainer  the trainer whose state is saved
+     * @param file     the target
      * @param metadata application entries to store with it (returned by {@link TrainingCheckpoint#metadata()})
      * @throws IOException if writing fails; an existing file is then unchanged
      */
@@ -201,6 +203,8 @@ public final class ModelFiles {
     /**
      * Reads a checkpoint written by {@link #saveCheckpoint}.
      *
+     * @param file the checkpoint file
+     * @return the network, optimizer and progress it holds
      * @throws ModelFormatException       if it is not a valid checkpoint (a plain model file, bad optimizer
      *                                    settings or state, inconsistent progress)
      * @throws SafeTensorsFormatException if the file is not a valid safetensors file

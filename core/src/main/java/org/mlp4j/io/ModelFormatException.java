@@ -10,10 +10,21 @@ import java.io.IOException;
 public class ModelFormatException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * An error with its message.
+     *
+     * @param message what is wrong, naming the file
+     */
     public ModelFormatException(String message) {
         super(message);
     }
 
+    /**
+     * An error with its message and the failure that revealed it.
+     *
+     * @param message what is wrong, naming the file
+     * @param cause   the underlying failure
+     */
     public ModelFormatException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -9,10 +9,21 @@ import java.io.IOException;
 public class SafeTensorsFormatException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * An error with its message.
+     *
+     * @param message what is wrong, naming the file
+     */
     public SafeTensorsFormatException(String message) {
         super(message);
     }
 
+    /**
+     * An error with its message and the failure that revealed it.
+     *
+     * @param message what is wrong, naming the file
+     * @param cause   the underlying failure
+     */
     public SafeTensorsFormatException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -15,6 +15,10 @@ import java.util.Objects;
  */
 public record Tensor(int[] shape, float[] data) {
     /**
+     * Validates the shape against the data and copies the shape.
+     *
+     * @param shape dimensions, each {@code >= 0}
+     * @param data  {@code product(shape)} values, row-major (not copied)
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if a dimension is negative or the data length is not the product of the
      *                                  shape
@@ -30,29 +34,53 @@ public record Tensor(int[] shape, float[] data) {
         }
     }
 
-    /** A tensor of shape {@code [rows, cols]}. */
+    /**
+     * A tensor of shape {@code [rows, cols]}.
+     *
+     * @param rows number of rows
+     * @param cols number of columns
+     * @param data {@code rows * cols} values, row-major (not copied)
+     * @return the tensor
+     */
     public static Tensor matrix(int rows, int cols, float[] data) {
         return new Tensor(new int[] {rows, cols}, data);
     }
 
-    /** A tensor of shape {@code [data.length]}. */
+    /**
+     * A tensor of shape {@code [data.length]}.
+     *
+     * @param data the values (not copied)
+     * @return the tensor
+     */
     public static Tensor vector(float[] data) {
         return new Tensor(new int[] {data.length}, data);
     }
 
-    /** A copy of the shape. */
+    /**
+     * A copy of the shape.
+     *
+     * @return the dimensions
+     */
     @Override
     public int[] shape() {
         return shape.clone();
     }
 
-    /** The backing data array (not a copy). */
+    /**
+     * The backing data array (not a copy).
+     *
+     * @return the values, row-major
+     */
     @Override
     public float[] data() {
         return data;
     }
 
-    /** Number of dimensions. */
+    /**
+     * Number of dimensions.
+     *
+     * @return the shape's length (0 for a scalar)
+     */
     public int rank() {
         return shape.length;
     }

@@ -33,6 +33,20 @@ import org.mlp4j.Trainer;
 public record TrainingCheckpoint(Network network, Optimizer optimizer, long seed, int completedEpochs, long iterations,
                                  int bestEpoch, double bestValidationLoss, float[] bestParameters,
                                  Map<String, String> metadata) {
+    /**
+     * Validates the network and optimizer and copies the metadata.
+     *
+     * @param network            the network with the saved parameters
+     * @param optimizer          the optimizer with its restored state
+     * @param seed               the trainer's sample-order seed
+     * @param completedEpochs    epochs completed
+     * @param iterations         optimizer steps taken
+     * @param bestEpoch          epoch of the lowest validation loss (0: none)
+     * @param bestValidationLoss that loss (+infinity: none)
+     * @param bestParameters     the parameters after {@code bestEpoch}, or null when it is 0
+     * @param metadata           application entries stored with the checkpoint
+     * @throws NullPointerException if the network or optimizer is null
+     */
     public TrainingCheckpoint {
         Objects.requireNonNull(network, "network");
         Objects.requireNonNull(optimizer, "optimizer");
@@ -43,6 +57,7 @@ public record TrainingCheckpoint(Network network, Optimizer optimizer, long seed
      * Restores progress and early-stopping state into a trainer built on {@link #network()} and
      * {@link #optimizer()}.
      *
+     * @param trainer a trainer built on this checkpoint's network and optimizer, with its seed
      * @throws IllegalArgumentException if the trainer trains another network or optimizer, or uses another seed
      */
     public void restoreInto(Trainer trainer) {
