@@ -73,6 +73,17 @@ class ExamplesTest {
     }
 
     @Test
+    void throughputIsMeasuredPerEpochWithTheSelectedKernels() throws IOException {
+        StringBuilder kernels = new StringBuilder();
+        List<Double> perEpoch = TrainingThroughput.run(mnistDir(), 512, 2, kernels);
+        assertEquals(2, perEpoch.size());
+        assertTrue(perEpoch.stream().allMatch(v -> v > 0), perEpoch.toString());
+        // the build runs tests with the module (vector) or, in the scalar CI step, without it
+        assertTrue(kernels.toString().startsWith(System.getProperty("mlp4j.test.expectedKernels", "vector")),
+                kernels.toString());
+    }
+
+    @Test
     void importedNetworksAgree() throws IOException {
         Network[] nets = ImportFromPyTorch.run(IMPORT_FIXTURES.resolve("relu_sigmoid.onnx"),
                 IMPORT_FIXTURES.resolve("relu_sigmoid.safetensors"));
