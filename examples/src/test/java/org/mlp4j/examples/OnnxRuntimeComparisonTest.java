@@ -21,9 +21,11 @@ import org.mlp4j.io.Onnx;
  */
 class OnnxRuntimeComparisonTest {
     @ParameterizedTest
-    @ValueSource(strings = {"relu_sigmoid", "tanh_leaky_softmax", "gelu", "flatten_dropout", "matmul_add"})
+    @ValueSource(strings = {"relu_sigmoid", "tanh_leaky_softmax", "gelu", "flatten_dropout", "matmul_add",
+            "../../../../../jmh/src/main/resources/models/mnist", "../../../../../jmh/src/main/resources/models/tiny"})
     void importedNetworkMatchesOnnxRuntime(String name) throws Exception {
-        Path file = ExamplesTest.IMPORT_FIXTURES.resolve(name + ".onnx");
+        // the last two: the benchmark's 784-256-128-10 and 32-64-64-1 exports (jmh/scripts/export_models.py)
+        Path file = ExamplesTest.IMPORT_FIXTURES.resolve(name + ".onnx").normalize();
         Network net = Onnx.load(file);
         int in = net.inputSize();
         int out = net.outputSize();
@@ -34,7 +36,7 @@ class OnnxRuntimeComparisonTest {
             x[i] = (float) rnd.nextDouble(-3, 3);
         }
         // flatten_dropout takes [batch, 3, 4] (its graph starts with Flatten)
-        long[] shape = name.equals("flatten_dropout") ? new long[] {rows, 3, 4} : new long[] {rows, in};
+        long[] shape = name.endsWith("flatten_dropout") ? new long[] {rows, 3, 4} : new long[] {rows, in};
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         float[][] ort;
         try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
