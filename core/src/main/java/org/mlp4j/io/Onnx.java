@@ -157,9 +157,11 @@ public final class Onnx {
         while (p.next()) {
             switch (p.field()) {
                 case 1:
+                    p.count();
                     g.nodes.add(parseNode(p.message(), g.nodes.size()));
                     break;
                 case 5: {
+                    p.count();
                     TensorValue t = parseTensor(p.message());
                     if (g.initializers.put(t.name, t) != null) {
                         throw new Protobuf.Malformed("two initializers named '" + SafeTensors.abbreviate(t.name) + "'");
@@ -179,6 +181,7 @@ public final class Onnx {
                             v.skip();
                         }
                     }
+                    p.count();
                     g.inputs.add(name);
                     if (shape != null) {
                         g.inputShapes.put(name, shape);
@@ -195,6 +198,7 @@ public final class Onnx {
                             v.skip();
                         }
                     }
+                    p.count();
                     g.outputs.add(name);
                     break;
                 }
@@ -234,6 +238,7 @@ public final class Onnx {
                             dim.skip();
                         }
                     }
+                    dim.count();
                     dims.add(value);
                 }
                 shape = dims.stream().mapToLong(Long::longValue).toArray();
@@ -247,9 +252,11 @@ public final class Onnx {
         while (p.next()) {
             switch (p.field()) {
                 case 1:
+                    p.count();
                     n.inputs.add(p.string());
                     break;
                 case 2:
+                    p.count();
                     n.outputs.add(p.string());
                     break;
                 case 3:
@@ -263,6 +270,7 @@ public final class Onnx {
                     break;
                 case 5: {
                     Attribute a = parseAttribute(p.message());
+                    p.count();
                     n.attributes.put(a.name, a);
                     break;
                 }
@@ -324,12 +332,14 @@ public final class Onnx {
                     if (p.wireType() == Protobuf.LENGTH_DELIMITED) {
                         Protobuf packed = p.message();
                         while (!packed.atEnd()) {
+                            packed.count();
                             dims.add(packed.varint());
                             if (dims.size() > 64) {
                                 throw new Protobuf.Malformed("tensor with more than 64 dimensions");
                             }
                         }
                     } else {
+                        p.count();
                         dims.add(p.int64());
                         if (dims.size() > 64) {
                             throw new Protobuf.Malformed("tensor with more than 64 dimensions");
@@ -348,6 +358,7 @@ public final class Onnx {
                         floatData.add(r);
                         floatCount += (r[1] - r[0]) / 4;
                     } else {
+                        p.count();
                         looseFloats.add(p.float32());
                     }
                     break;
@@ -355,9 +366,11 @@ public final class Onnx {
                     if (p.wireType() == Protobuf.LENGTH_DELIMITED) {
                         Protobuf packed = p.message();
                         while (!packed.atEnd()) {
+                            packed.count();
                             int32Data.add(packed.varint());
                         }
                     } else {
+                        p.count();
                         int32Data.add(p.int64());
                     }
                     break;

@@ -26,16 +26,37 @@ final class Protobuf {
         }
     }
 
+    /**
+     * Most repeated items (nodes, names, attributes, dimensions, loose values) one file may make the caller hold:
+     * real dense networks need a few hundred; this bounds the objects a hostile file can make us allocate
+     * (each item costs a few file bytes but tens of heap bytes).
+     */
+    static final long MAX_ITEMS = 1_000_000;
+
     private final byte[] buf;
     private final int end;
+    private final long[] items; // shared by a message and its sub-messages
     private int pos;
     private int tag;
 
     /** Reads {@code buf[from, to)}. */
     Protobuf(byte[] buf, int from, int to) {
+        this(buf, from, to, new long[] {MAX_ITEMS});
+    }
+
+    private Protobuf(byte[] buf, int from, int to, long[] items) {
         this.buf = buf;
         this.pos = from;
         this.end = to;
+        this.items = items;
+    }
+
+    /** Counts one more item held by the caller; fails beyond {@link #MAX_ITEMS} for the whole file. */
+    void count() throws Malformed {
+        if (--items[0] < 0) {
+            throw new Malformed("more than " + MAX_ITEMS + " nodes, names, attributes and values: not a dense "
+                    + "network this reader accepts");
+        }
     }
 
     /** Moves to the next field; false at the end of the message. */
@@ -130,7 +151,7 @@ final class Protobuf {
     /** A reader over a nested message field. */
     Protobuf message() throws Malformed {
         int[] r = bytes();
-        return new Protobuf(buf, r[0], r[1]);
+        return new Protobuf(buf, r[0], r[1], items);
     }
 
     /** A string field (strict UTF-8). */

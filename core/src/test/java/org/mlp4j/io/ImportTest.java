@@ -215,6 +215,32 @@ class ImportTest {
     }
 
     @Test
+    void millionsOfTinyNodesAreRefusedBeforeTheyFillTheHeap() throws IOException {
+        int nodes = (int) Protobuf.MAX_ITEMS + 1;
+        // ModelProto { ir_version: 7, graph (field 7): GraphProto { node (field 1, empty) x nodes } }
+        int graphLength = 2 * nodes;
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(graphLength + 16);
+        out.write(0x08);
+        out.write(7);
+        out.write(0x3a);
+        for (int v = graphLength; ; v >>>= 7) { // varint length
+            if (v < 0x80) {
+                out.write(v);
+                break;
+            }
+            out.write((v & 0x7f) | 0x80);
+        }
+        byte[] node = {0x0a, 0};
+        for (int i = 0; i < nodes; i++) {
+            out.write(node, 0, 2);
+        }
+        Path f = tmp.resolve("many.onnx");
+        Files.write(f, out.toByteArray());
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> Onnx.load(f));
+        assertTrue(e.getMessage().contains("more than " + Protobuf.MAX_ITEMS), e.getMessage());
+    }
+
+    @Test
     void emptyOnnxFile() throws IOException {
         Path f = tmp.resolve("empty.onnx");
         Files.write(f, new byte[0]);
