@@ -74,6 +74,13 @@ public final class Onnx {
             throw new ModelFormatException(file + ": expected an ONNX file of at most " + MAX_FILE_BYTES
                     + " bytes, got " + size);
         }
+        Runtime rt = Runtime.getRuntime();
+        long available = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        if (3 * size > available) { // the file, then its weights as floats (at most as large again), with room
+            throw new ModelFormatException(file + ": an ONNX file of " + size + " bytes needs about " + 3 * size
+                    + " bytes of heap to import, more than the " + available + " left (-Xmx " + rt.maxMemory()
+                    + " bytes)");
+        }
         byte[] bytes;
         try (InputStream in = Files.newInputStream(file)) {
             bytes = in.readNBytes((int) size);
