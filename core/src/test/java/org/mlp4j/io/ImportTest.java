@@ -241,6 +241,17 @@ class ImportTest {
     }
 
     @Test
+    void onnxFileLargerThanTheHeapAllowsIsRefusedBeforeReading() throws IOException {
+        Path f = tmp.resolve("huge.onnx");
+        try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(f.toFile(), "rw")) {
+            raf.setLength(Runtime.getRuntime().maxMemory() / 2); // sparse
+        }
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> Onnx.load(f));
+        assertTrue(e.getMessage().contains("bytes of heap to import") && e.getMessage().contains("-Xmx"),
+                e.getMessage());
+    }
+
+    @Test
     void emptyOnnxFile() throws IOException {
         Path f = tmp.resolve("empty.onnx");
         Files.write(f, new byte[0]);
