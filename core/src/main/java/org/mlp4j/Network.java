@@ -34,11 +34,13 @@ import org.mlp4j.internal.kernel.Kernels;
  * <p>Thread safety: while no training step or parameter setter runs, any number of threads may call the
  * {@code predict} methods concurrently, each with its own {@link Workspace}.
  *
- * <p>Overflow: inputs and parameters are validated finite, but finite values can still overflow float
- * arithmetic inside the network (e.g. inputs near 3e38 through a ReLU layer). What is promised then: an
- * output that overflowed is not finite (infinite or NaN), on both kernel paths, never a wrong finite
- * number; the exact non-finite value may differ between the Vector API and scalar kernels, as the order of
- * the sums does. Training turns a non-finite loss or gradient into a {@link TrainingDivergedException}.
+ * <p>Overflow: inputs and parameters are validated finite, but finite inputs can still overflow float
+ * arithmetic inside the network (e.g. values near 3e38 through a ReLU layer). The promise, on both kernel
+ * paths: the {@code predict} methods never return a non-finite output; an output that overflowed raises an
+ * {@link ArithmeticException} naming the sample and output (nothing else is changed). An overflow that an
+ * activation saturates (sigmoid or tanh of a huge value, ReLU of a hugely negative one) gives that
+ * activation's limit, as in PyTorch. Training turns a non-finite loss or gradient into a
+ * {@link TrainingDivergedException}; {@link Evaluator} reports such a loss as it is.
  */
 public final class Network {
     private final Model model;
@@ -137,7 +139,7 @@ public final class Network {
      * net.setTrainable(0, false, false);  // fine-tune only the layers above the first
      * }</pre>
      *
-     * @throws IllegalArgumentException if {@code layer} is not a layer index
+     * @throws IndexOutOfBoundsException if {@code layer} is not a layer index
      */
     public void setTrainable(int layer, boolean weights, boolean bias) {
         model.setTrainable(layer, weights, bias);
@@ -224,6 +226,7 @@ public final class Network {
      * the last activation) to {@code output[outOff, outOff+outputSize)}. Allocation-free.
      *
      * @throws IllegalArgumentException on out-of-range offsets or non-finite inputs
+     * @throws ArithmeticException      if finite inputs overflowed float arithmetic (see the class comment)
      */
     public void predict(float[] input, int inOff, float[] output, int outOff, Workspace ws) {
         Objects.requireNonNull(ws, "ws");
@@ -234,6 +237,27 @@ public final class Network {
             Checks.finite("input", input, inOff, inputSize()); // names the first bad value
         }
         model.predict(input, inOff, output, outOff, ws.buffers);
+        checkFiniteOutputs(output, outOff, 1, input, inOff);
+    }
+
+    /** The overflow promise (see the class comment): non-finite outputs of finite inputs are an error. */
+    private void checkFiniteOutputs(float[] out, int off, int rows, float[] in, int inOff) {
+        int n = outputSize();
+        if (model.kernels().allFinite(out, off, rows * n)) {
+            return;
+        }
+        for (int i = 0; i < rows * n; i++) {
+            float v = out[off + i];
+            if (!Float.isFinite(v)) {
+                float largest = 0;
+                for (int j = 0; j < inputSize(); j++) {
+                    largest = Math.max(largest, Math.abs(in[inOff + (i / n) * inputSize() + j]));
+                }
+                throw new ArithmeticException("predict: output " + (i % n) + " of sample " + (i / n) + " is " + v
+                        + ": its finite inputs (largest magnitude " + largest + ") overflowed float arithmetic "
+                        + "inside the network; scale the inputs down");
+            }
+        }
     }
 
     /** Convenience form of {@link #predict(float[], int, float[], int, Workspace)} that allocates. */
@@ -248,6 +272,9 @@ public final class Network {
      * Runs {@code batch} samples ({@code inputs[batch][inputSize]} row-major from index 0) through the
      * mini-batch kernels, writing {@code outputs[batch][outputSize]}. Allocation-free with a workspace of
      * capacity {@code >= batch}.
+     *
+     * @throws IllegalArgumentException on a too small array or workspace, or non-finite inputs
+     * @throws ArithmeticException      if finite inputs overflowed float arithmetic (see the class comment)
      */
     public void predictBatch(float[] inputs, int batch, float[] outputs, Workspace ws) {
         Objects.requireNonNull(ws, "ws");
@@ -257,6 +284,7 @@ public final class Network {
         model.checkFits(ws.buffers, batch);
         checkFiniteInputs(inputs, batch);
         model.forward(inputs, 0, batch, ws.buffers, 0, outputs, 0);
+        checkFiniteOutputs(outputs, 0, batch, inputs, 0);
     }
 
     private void checkFiniteInputs(float[] inputs, int batch) {
@@ -287,6 +315,7 @@ public final class Network {
         }
         checkFiniteInputs(inputs, batch);
         model.forward(inputs, 0, batch, null, layerOutputs, 0, null, 0);
+        checkFiniteOutputs(layerOutputs[layerCount() - 1], 0, batch, inputs, 0);
     }
 
     /**
