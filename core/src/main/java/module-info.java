@@ -7,6 +7,10 @@
  * {@code --add-modules jdk.incubator.vector} the Vector API kernels run, without it the scalar kernels do,
  * on the module path and on the class path alike. {@code java.management} lets the kernel choice ask the VM
  * whether C2 compiles (HotSpot diagnostic options); {@code java.net.http} downloads MNIST.
+ *
+ * <p>The JMH benchmarks (module {@code jmh/}) are the one white-box user of {@code org.mlp4j.internal.kernel}:
+ * they run from a shaded class-path jar, where module boundaries do not apply, so no qualified export is
+ * needed and the internals stay closed to every module.
  */
 module org.mlp4j {
     requires static jdk.incubator.vector;
