@@ -1,6 +1,7 @@
 package org.mlp4j;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -96,24 +97,16 @@ public abstract sealed class Optimizer permits Sgd, Adam, RmsProp {
         if (lrText == null) {
             throw new IllegalArgumentException("lr: expected the learning rate of optimizer " + id + ", it is missing");
         }
+        if (!List.of("sgd", "adam", "adamw", "rmsprop").contains(id)) {
+            throw new IllegalArgumentException("optimizer: expected one of sgd, adam, adamw, rmsprop, got '"
+                    + abbreviate(name) + "'");
+        }
         double lr = number("lr", lrText);
         Optimizer o;
-        switch (id) {
-            case "sgd":
-                o = sgd(lr);
-                break;
-            case "adam":
-                o = adam(lr);
-                break;
-            case "adamw":
-                o = adamW(lr);
-                break;
-            case "rmsprop":
-                o = rmsprop(lr);
-                break;
-            default:
-                throw new IllegalArgumentException("optimizer: expected one of sgd, adam, adamw, rmsprop, got '"
-                        + abbreviate(name) + "'");
+        try {
+            o = id.equals("sgd") ? sgd(lr) : id.equals("adam") ? adam(lr) : id.equals("adamw") ? adamW(lr) : rmsprop(lr);
+        } catch (IllegalArgumentException e) {
+            throw renamed("lr", e);
         }
         Map<String, String> known = o.hyperparameters();
         for (Map.Entry<String, String> e : hyperparameters.entrySet()) {
@@ -123,16 +116,27 @@ public abstract sealed class Optimizer permits Sgd, Adam, RmsProp {
                         + "; expected one of " + String.join(", ", known.keySet()));
             }
             if (!key.equals("lr")) {
-                o.set(key, Objects.requireNonNull(e.getValue(), key));
+                try {
+                    o.set(key, Objects.requireNonNull(e.getValue(), key));
+                } catch (IllegalArgumentException x) {
+                    throw renamed(key, x);
+                }
             }
         }
         return o;
     }
 
+    /** The same error, named by the hyperparameter's PyTorch name (setters name their Java parameter). */
+    private static IllegalArgumentException renamed(String key, IllegalArgumentException e) {
+        String m = String.valueOf(e.getMessage());
+        int colon = m.indexOf(": ");
+        return new IllegalArgumentException(key + (colon < 0 ? ": " + m : m.substring(colon)), e);
+    }
+
     /** The hyperparameter names {@link #create} accepts for optimizer {@code name}, in a fixed order. */
-    public static java.util.List<String> hyperparameterNames(String name) {
+    public static List<String> hyperparameterNames(String name) {
         Optimizer o = create(name, Map.of("lr", "0"));
-        return java.util.List.copyOf(o.hyperparameters().keySet());
+        return List.copyOf(o.hyperparameters().keySet());
     }
 
     /** Sets hyperparameter {@code key} (a key of {@link #hyperparameters()} other than lr) from text. */

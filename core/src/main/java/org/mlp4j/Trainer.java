@@ -201,7 +201,8 @@ public final class Trainer implements AutoCloseable {
     /**
      * One optimizer step on {@code batch} samples: mean loss and gradient, divergence check, clipping,
      * scheduled learning rate, update.
-     * Allocation-free. Inputs and targets are validated.
+     * Allocation-free once the buffers hold {@code batch} samples (the first step, or a larger batch, sizes
+     * them). Inputs and targets are validated.
      *
      * @return the batch's mean loss before the step
      */

@@ -223,6 +223,9 @@ class TrainingApiTest {
                 () -> Optimizer.create("rmsprop", Map.of("lr", "1", "centered", "yes")));
         assertMessage("beta2: expected a value in [0, 1), got 1.0",
                 () -> Optimizer.create("adam", Map.of("lr", "1", "beta2", "1")));
+        assertMessage("weight_decay: expected a finite value >= 0, got -1.0",
+                () -> Optimizer.create("adamw", Map.of("lr", "1", "weight_decay", "-1")));
+        assertMessage("lr: expected a finite value >= 0, got -0.5", () -> Optimizer.create("sgd", Map.of("lr", "-0.5")));
     }
 
     private static void assertMessage(String expected, org.junit.jupiter.api.function.Executable e) {

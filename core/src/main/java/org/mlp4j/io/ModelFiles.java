@@ -340,7 +340,10 @@ public final class ModelFiles {
         try {
             return Optimizer.create(id, hyperparameters);
         } catch (IllegalArgumentException e) {
-            throw new ModelFormatException(f.source() + ": metadata optimizer: " + e.getMessage(), e);
+            // create names the hyperparameter ("momentum: expected a number ...") or the optimizer itself
+            String m = e.getMessage();
+            throw new ModelFormatException(f.source() + ": metadata " + (m.startsWith("optimizer: ") ? m
+                    : "optimizer." + m), e);
         }
     }
 
