@@ -39,7 +39,8 @@ import org.mlp4j.internal.kernel.Kernels;
  * paths: the {@code predict} methods never return a non-finite output; an output that overflowed raises an
  * {@link ArithmeticException} naming the sample and output (nothing else is changed). An overflow that an
  * activation saturates (sigmoid or tanh of a huge value, ReLU of a hugely negative one) gives that
- * activation's limit, as in PyTorch. Training turns a non-finite loss or gradient into a
+ * activation's limit, as in PyTorch. (An intermediate NaN, from infinities of both signs in one sum, reaches
+ * the output and raises on the Vector API kernels; the scalar kernels' ReLU maps it to 0.) Training turns a non-finite loss or gradient into a
  * {@link TrainingDivergedException}; {@link Evaluator} reports such a loss as it is.
  */
 public final class Network {
