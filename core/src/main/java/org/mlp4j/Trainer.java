@@ -93,7 +93,7 @@ public final class Trainer implements AutoCloseable {
     /** The training step with buffers for at least {@code rows} samples (created or grown here). */
     private TrainingStep training(int rows) {
         if (training == null) {
-            training = new TrainingStep(model, new GradientEngine(model, rows, shardSize, team), team);
+            training = new TrainingStep(model, new GradientEngine(model, rows, shardSize, team, true), team);
             training.setClipNorm(clipNorm);
         } else {
             training.engine().ensureCapacity(rows);

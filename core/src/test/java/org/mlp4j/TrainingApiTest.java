@@ -117,6 +117,30 @@ class TrainingApiTest {
     }
 
     @Test
+    void skippingTheGradientOfFrozenLayersChangesNoTrainedBit() {
+        for (int frozen = 0; frozen < 3; frozen++) {
+            Network skipping = net(37);
+            Network full = net(37);
+            skipping.setTrainable(frozen, false, false);
+            full.setTrainable(frozen, false, false);
+            Optimizer a = Optimizer.sgd(0.05).momentum(0.9);
+            Optimizer b = Optimizer.sgd(0.05).momentum(0.9);
+            Dataset d = data(64);
+            org.mlp4j.internal.engine.WorkerTeam team = new org.mlp4j.internal.engine.WorkerTeam(null, 0);
+            org.mlp4j.internal.engine.TrainingStep reference = new org.mlp4j.internal.engine.TrainingStep(full.model(),
+                    new org.mlp4j.internal.engine.GradientEngine(full.model(), 16,
+                            org.mlp4j.internal.engine.GradientEngine.DEFAULT_SHARD_SIZE, team, false), team);
+            try (Trainer t = Trainer.builder(skipping, a).batchSize(16).threads(1).build()) {
+                for (int s = 0; s < 4; s++) {
+                    t.step(d.features(), s * 16 * 6, d.targets(), s * 16, 16);
+                    reference.step(b.engineUpdate(), d.features(), s * 16 * 6, d.targets(), s * 16, 16);
+                }
+            }
+            assertArrayEquals(full.parameters(), skipping.parameters(), "layer " + frozen + " frozen");
+        }
+    }
+
+    @Test
     void everythingUnfrozenIsBitIdenticalToNeverFrozen() {
         Network a = net(11);
         Network b = net(11);

@@ -42,6 +42,13 @@ public final class GradientEngine {
     private final int sampleBlock;
     private final long macsPerSample;
     private final int[] rowBlockStart; // first phase-2 task of each layer; [layers] = total tasks
+    private final boolean skipFrozen;
+    // phase-2 tasks of the layers with trainable parameters, and the lowest such layer (when skipFrozen)
+    private final int[] activeLayer;
+    private final int[] activeStart;
+    private int activeCount;
+    private int lowestActive;
+    private int frozenVersion = -1;
     private final float[] gradients;
     private Buffers buffers;
     private int maxBatch;
@@ -65,6 +72,15 @@ public final class GradientEngine {
      * {@code sampleBlock} samples per phase-1 task, run by {@code team}.
      */
     public GradientEngine(Model model, int initialBatch, int sampleBlock, WorkerTeam team) {
+        this(model, initialBatch, sampleBlock, team, false);
+    }
+
+    /**
+     * As {@link #GradientEngine(Model, int, int, WorkerTeam)}; with {@code skipFrozen} the gradient of layers
+     * whose weights and bias are both frozen is not computed (left stale), nor the backward pass below the
+     * lowest layer with trainable parameters: the training step reads only trainable ranges.
+     */
+    public GradientEngine(Model model, int initialBatch, int sampleBlock, WorkerTeam team, boolean skipFrozen) {
         this.model = model;
         this.kernels = model.kernels();
         this.layout = model.layout();
@@ -80,7 +96,27 @@ public final class GradientEngine {
         this.macsPerSample = 3 * macs; // forward, weight gradient, input gradient
         this.gradients = new float[layout.parameterCount()];
         this.team = team;
+        this.skipFrozen = skipFrozen;
+        this.activeLayer = new int[layers];
+        this.activeStart = new int[layers + 1];
+        refreshActiveLayers();
         ensureCapacity(Checks.positive("batchSize", initialBatch));
+    }
+
+    /** Which layers' gradients to compute: all, or (skipFrozen) those with a trainable parameter. */
+    private void refreshActiveLayers() {
+        int n = 0;
+        lowestActive = layers;
+        for (int l = 0; l < layers; l++) {
+            if (!skipFrozen || model.weightsTrainable(l) || model.biasTrainable(l)) {
+                activeLayer[n] = l;
+                activeStart[n + 1] = activeStart[n] + (rowBlockStart[l + 1] - rowBlockStart[l]);
+                lowestActive = Math.min(lowestActive, l);
+                n++;
+            }
+        }
+        activeCount = n;
+        frozenVersion = model.trainableVersion();
     }
 
     /** Grows the buffers to hold {@code rows} samples (no-op when they already do). */
@@ -139,8 +175,11 @@ public final class GradientEngine {
         this.scale = (float) LossHead.meanFactor(model.loss(), batch, model.outputSize());
         int sampleBlocks = blocks(batch, sampleBlock);
         boolean inline = batch * macsPerSample < INLINE_MACS;
+        if (skipFrozen && frozenVersion != model.trainableVersion()) {
+            refreshActiveLayers();
+        }
         team.run(sampleBody, sampleBlocks, inline);
-        team.run(rowBody, rowBlockStart[layers], inline);
+        team.run(rowBody, activeStart[activeCount], inline);
         double loss = 0;
         for (int s = 0; s < sampleBlocks; s++) {
             loss += blockLoss[s];
@@ -172,7 +211,7 @@ public final class GradientEngine {
         }
         blockLoss[block] = sum;
         blockCorrect[block] = countCorrect(z[last], s0, n, out, tw);
-        for (int l = last; l > 0; l--) {
+        for (int l = last; l > lowestActive; l--) { // dz[l-1] only where a layer below trains
             int rows = layout.outputs(l);
             int cols = layout.inputs(l);
             kernels.gemmBackwardInput(dz[l], s0 * rows, n, params, layout.weightOffset(l), rows, cols, dz[l - 1],
@@ -184,11 +223,12 @@ public final class GradientEngine {
 
     /** Phase 2 for one block of weight rows of one layer: dW and db summed over the whole batch. */
     private void rowBlockTask(int task) {
-        int l = 0;
-        while (task >= rowBlockStart[l + 1]) {
-            l++;
+        int i = 0;
+        while (task >= activeStart[i + 1]) {
+            i++;
         }
-        int r0 = (task - rowBlockStart[l]) * ROW_BLOCK;
+        int l = activeLayer[i];
+        int r0 = (task - activeStart[i]) * ROW_BLOCK;
         int out = layout.outputs(l);
         int in = layout.inputs(l);
         int rows = Math.min(ROW_BLOCK, out - r0);
