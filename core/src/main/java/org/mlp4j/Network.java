@@ -132,7 +132,8 @@ public final class Network {
     /**
      * Freezes or unfreezes layer {@code layer}'s weights and bias for training (PyTorch's
      * {@code requires_grad}): a {@link Trainer} or {@link Optimizer#step} leaves frozen parameters unchanged,
-     * keeps no optimizer update for them, and leaves them out of gradient clipping. Gradients
+     * keeps no optimizer update for them, and leaves them out of gradient clipping; a trainer does not compute
+     * the weight gradient of a fully frozen layer, nor the backward pass below the lowest trainable one. Gradients
      * ({@link #lossAndGradient}) still cover every parameter. All parameters are trainable by default; set
      * this between training steps, not during one.
      *
