@@ -2,6 +2,7 @@ package org.mlp4j;
 
 import java.util.Objects;
 import java.util.SplittableRandom;
+import org.mlp4j.internal.engine.Checks;
 
 /**
  * An in-memory dataset of {@code size} samples held in two flat row-major arrays:

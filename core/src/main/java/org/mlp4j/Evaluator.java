@@ -1,6 +1,10 @@
 package org.mlp4j;
 
 import java.util.Objects;
+import org.mlp4j.internal.engine.Buffers;
+import org.mlp4j.internal.engine.Checks;
+import org.mlp4j.internal.engine.LossHead;
+import org.mlp4j.internal.engine.Model;
 
 /**
  * Computes a network's loss, accuracy and confusion matrix over a dataset in mini-batches, reusing its
@@ -15,23 +19,17 @@ import java.util.Objects;
 public final class Evaluator {
     private final Network net;
     private final int batchSize;
-    private final float[][] zs;
-    private final float[][] acts;
+    private Buffers buffers; // sized by min(batchSize, data size) at the first evaluation, grown if needed
 
     /**
      * @param network   the network to evaluate (its current parameters are read at every call)
-     * @param batchSize samples per forward pass ({@code > 0}); results do not depend on it beyond rounding
+     * @param batchSize samples per forward pass ({@code > 0}); results do not depend on it beyond rounding.
+     *                  Buffers hold {@code min(batchSize, data size)} samples, so a large value costs
+     *                  nothing beyond the data
      */
     public Evaluator(Network network, int batchSize) {
         this.net = Objects.requireNonNull(network, "network");
         this.batchSize = Checks.positive("batchSize", batchSize);
-        ParameterLayout layout = net.layout();
-        zs = new float[layout.layerCount()][];
-        acts = new float[layout.layerCount()][];
-        for (int l = 0; l < zs.length; l++) {
-            zs[l] = new float[batchSize * layout.outputs(l)];
-            acts[l] = new float[batchSize * layout.outputs(l)];
-        }
     }
 
     /** The network being evaluated. */
@@ -41,8 +39,7 @@ public final class Evaluator {
 
     /** True when the network is a classifier, so {@link Evaluation#accuracy()} and the confusion matrix exist. */
     public static boolean isClassifier(Network network) {
-        Loss l = network.loss();
-        return l == Loss.CROSS_ENTROPY || ((l == Loss.BCE || l == Loss.BCE_WITH_LOGITS) && network.outputSize() == 1);
+        return LossHead.isClassifier(network.loss(), network.outputSize());
     }
 
     /**
@@ -65,44 +62,36 @@ public final class Evaluator {
             throw new IllegalArgumentException("data: expected at least one sample, got none");
         }
         Checks.finite("data features", data.features(), 0, data.features().length);
-        Losses.checkTargets(net.loss(), data.targets(), 0, n, net.outputSize());
-        boolean classifier = isClassifier(net);
+        LossHead.checkTargets(net.loss(), data.targets(), 0, n, net.outputSize());
+        Model model = net.model();
+        int rows = Math.min(batchSize, n);
+        if (buffers == null || buffers.capacity() < rows) {
+            buffers = new Buffers(model.layout(), rows, Buffers.Use.EVALUATION);
+        }
+        boolean classifier = model.isClassifier();
         int out = net.outputSize();
-        int classes = net.loss() == Loss.CROSS_ENTROPY ? out : 2;
+        int classes = LossHead.classes(net.loss(), out);
         long[][] confusion = classifier ? new long[classes][classes] : null;
-        int last = zs.length - 1;
+        float[] logits = buffers.preActivations(net.layerCount() - 1);
         int tw = net.targetWidth();
         float[] x = data.features();
         float[] t = data.targets();
         double sum = 0;
         long correct = 0;
-        for (int from = 0; from < n; from += batchSize) {
-            int count = Math.min(batchSize, n - from);
-            net.forwardBatch(x, from * net.inputSize(), count, zs, acts, null);
-            for (int b = 0; b < count; b++) {
-                int sample = from + b;
-                sum += Losses.rowLoss(net.loss(), zs[last], acts[last], b * out, out, t, sample * tw, sample);
-                if (classifier) {
-                    int actual;
-                    int predicted;
-                    if (net.loss() == Loss.CROSS_ENTROPY) {
-                        actual = (int) t[sample];
-                        predicted = 0;
-                        for (int j = 1; j < out; j++) {
-                            if (zs[last][b * out + j] > zs[last][b * out + predicted]) {
-                                predicted = j;
-                            }
-                        }
-                    } else {
-                        actual = t[sample] >= 0.5f ? 1 : 0;
-                        predicted = zs[last][b] > 0f ? 1 : 0; // sigmoid(z) > 0.5
-                    }
+        for (int from = 0; from < n; from += rows) {
+            int count = Math.min(rows, n - from);
+            model.forward(x, from * net.inputSize(), count, buffers, 0, null, 0);
+            sum = model.lossSum(sum, buffers, count, t, from * tw, from);
+            if (classifier) {
+                for (int b = 0; b < count; b++) {
+                    int actual = LossHead.actualClass(net.loss(), t[(from + b) * tw]);
+                    int predicted = LossHead.predictedClass(logits, b * out, out);
                     confusion[actual][predicted]++;
                     correct += actual == predicted ? 1 : 0;
                 }
             }
         }
-        double loss = sum * Losses.meanFactor(net.loss(), n, out);
+        double loss = sum * LossHead.meanFactor(net.loss(), n, out);
         return new Evaluation(loss, classifier ? (double) correct / n : Double.NaN, n, confusion);
     }
 }

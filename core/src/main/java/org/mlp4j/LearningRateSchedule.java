@@ -1,5 +1,7 @@
 package org.mlp4j;
 
+import org.mlp4j.internal.engine.Checks;
+
 /**
  * The learning rate as a function of the optimizer step. A {@link Trainer} with a schedule sets the
  * optimizer's learning rate to {@code learningRate(step)} before every step, {@code step} counting the

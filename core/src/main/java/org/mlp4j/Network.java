@@ -5,7 +5,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
-import org.mlp4j.internal.kernel.ActivationMath;
+import org.mlp4j.internal.engine.Buffers;
+import org.mlp4j.internal.engine.Checks;
+import org.mlp4j.internal.engine.GradientEngine;
+import org.mlp4j.internal.engine.LossHead;
+import org.mlp4j.internal.engine.Model;
+import org.mlp4j.internal.engine.WorkerTeam;
 import org.mlp4j.internal.kernel.KernelProvider;
 import org.mlp4j.internal.kernel.Kernels;
 
@@ -28,70 +33,25 @@ import org.mlp4j.internal.kernel.Kernels;
  *
  * <p>Thread safety: while no training step or parameter setter runs, any number of threads may call the
  * {@code predict} methods concurrently, each with its own {@link Workspace}.
+ *
+ * <p>Overflow: inputs and parameters are validated finite, but finite inputs can still overflow float
+ * arithmetic inside the network (e.g. values near 3e38 through a ReLU layer). The promise, on both kernel
+ * paths: the {@code predict} methods never return a non-finite output; an output that overflowed raises an
+ * {@link ArithmeticException} naming the sample and output (nothing else is changed). An overflow that an
+ * activation saturates (sigmoid or tanh of a huge value, ReLU of a hugely negative one) gives that
+ * activation's limit, as in PyTorch. (An intermediate NaN, from infinities of both signs in one sum, reaches
+ * the output and raises on the Vector API kernels; the scalar kernels' ReLU maps it to 0.) Training turns a non-finite loss or gradient into a
+ * {@link TrainingDivergedException}; {@link Evaluator} reports such a loss as it is.
  */
 public final class Network {
+    private final Model model;
     private final ParameterLayout layout;
-    private final Activation[] activations;
-    private final Loss loss;
-    private final float leakySlope;
     private final float[] params;
-    private final Kernels kernels;
-    /**
-     * Single-sample inference reads small layers from a transposed copy ({@code W^T} at the layer's weight
-     * offset), where the kernels' broadcast form needs no horizontal reductions. The copy is rebuilt lazily
-     * after any parameter change: {@link #version} counts changes, {@link #packedVersion} the copy's state.
-     */
-    private final boolean[] transposedMatvec;
-    private final float[] matvecWeights;
-    private volatile int version;
-    private volatile int packedVersion = -1;
 
-    private Network(ParameterLayout layout, Activation[] activations, Loss loss, float leakySlope, float[] params,
-                    Kernels kernels) {
-        this.layout = layout;
-        this.activations = activations;
-        this.loss = loss;
-        this.leakySlope = leakySlope;
-        this.params = params;
-        this.kernels = kernels;
-        this.transposedMatvec = new boolean[layout.layerCount()];
-        boolean any = false;
-        for (int l = 0; l < transposedMatvec.length; l++) {
-            transposedMatvec[l] = kernels.prefersTransposedMatvec(layout.outputs(l), layout.inputs(l));
-            any |= transposedMatvec[l];
-        }
-        this.matvecWeights = any ? new float[params.length] : null;
-    }
-
-    /**
-     * Records that the parameters changed (every writer of {@link #parameterArray()} calls this), so that
-     * inference copies derived from them are rebuilt. Writers never run concurrently with inference.
-     */
-    void parametersChanged() {
-        version++;
-    }
-
-    /** The transposed copies of the small layers, rebuilt first if the parameters changed since. */
-    private float[] matvecWeights() {
-        if (packedVersion != version) {
-            repack();
-        }
-        return matvecWeights;
-    }
-
-    private synchronized void repack() {
-        int v = version;
-        if (packedVersion == v) {
-            return;
-        }
-        for (int l = 0; l < transposedMatvec.length; l++) {
-            if (transposedMatvec[l]) {
-                int off = layout.weightOffset(l);
-                kernels.transpose(params, off, layout.inputs(l), layout.outputs(l), layout.inputs(l), matvecWeights,
-                        off, layout.outputs(l));
-            }
-        }
-        packedVersion = v;
+    private Network(Model model) {
+        this.model = model;
+        this.layout = model.layout();
+        this.params = model.parameters();
     }
 
     /** Starts a network with {@code inputs} input features. */
@@ -124,22 +84,22 @@ public final class Network {
     /** Activation of dense layer {@code i}. */
     public Activation activation(int layer) {
         layout.inputs(layer); // bounds check with a clear message
-        return activations[layer];
+        return model.activation(layer);
     }
 
     /** The loss this network is trained with. */
     public Loss loss() {
-        return loss;
+        return model.loss();
     }
 
     /** Negative slope of {@link Activation#LEAKY_RELU}. */
     public float leakyReluSlope() {
-        return leakySlope;
+        return model.leakySlope();
     }
 
     /** Values per target row: 1 (a class index) for cross-entropy, else {@link #outputSize()}. */
     public int targetWidth() {
-        return loss == Loss.CROSS_ENTROPY ? 1 : outputSize();
+        return model.targetWidth();
     }
 
     /** Total number of parameters. */
@@ -149,26 +109,52 @@ public final class Network {
 
     /** Name of the kernel implementation in use ("vector-256", "scalar", ...). */
     public String kernelName() {
-        return kernels.name();
+        return model.kernels().name();
     }
 
-    Kernels kernels() {
-        return kernels;
-    }
-
-    /** The live parameter array (package-private: training updates it in place). */
-    float[] parameterArray() {
-        return params;
+    /** The engine's model behind this network (same package: trainer and optimizers delegate to it). */
+    Model model() {
+        return model;
     }
 
     /** Same architecture and a copy of the parameters, computed with other kernels (tests, benchmarks). */
     Network withKernels(Kernels other) {
-        return new Network(layout, activations, loss, leakySlope, params.clone(), other);
+        return new Network(model.withKernels(other));
     }
 
-    /** An independent copy (architecture and parameters). */
+    /** An independent copy (architecture, trainable flags and parameters). */
     public Network copy() {
-        return new Network(layout, activations, loss, leakySlope, params.clone(), kernels);
+        return new Network(model.copy());
+    }
+
+    // ---- trainable parameters ----------------------------------------------------------------------------
+
+    /**
+     * Freezes or unfreezes layer {@code layer}'s weights and bias for training (PyTorch's
+     * {@code requires_grad}): a {@link Trainer} or {@link Optimizer#step} leaves frozen parameters unchanged,
+     * keeps no optimizer update for them, and leaves them out of gradient clipping; a trainer does not compute
+     * the weight gradient of a fully frozen layer, nor the backward pass below the lowest trainable one. Gradients
+     * ({@link #lossAndGradient}) still cover every parameter. All parameters are trainable by default; set
+     * this between training steps, not during one.
+     *
+     * <pre>{@code
+     * net.setTrainable(0, false, false);  // fine-tune only the layers above the first
+     * }</pre>
+     *
+     * @throws IndexOutOfBoundsException if {@code layer} is not a layer index
+     */
+    public void setTrainable(int layer, boolean weights, boolean bias) {
+        model.setTrainable(layer, weights, bias);
+    }
+
+    /** True when layer {@code layer}'s weights are trained (see {@link #setTrainable}). */
+    public boolean weightsTrainable(int layer) {
+        return model.weightsTrainable(layer);
+    }
+
+    /** True when layer {@code layer}'s bias is trained (see {@link #setTrainable}). */
+    public boolean biasTrainable(int layer) {
+        return model.biasTrainable(layer);
     }
 
     // ---- parameters ------------------------------------------------------------------------------------
@@ -189,7 +175,7 @@ public final class Network {
         Checks.length("parameters", src, params.length);
         Checks.finite("parameters", src, 0, src.length);
         System.arraycopy(src, 0, params, 0, params.length);
-        parametersChanged();
+        model.parametersChanged();
     }
 
     /** A copy of layer {@code i}'s weights, {@code [out][in]} row-major. */
@@ -209,7 +195,7 @@ public final class Network {
         Checks.length("weights of layer " + layer, weights, layout.weightCount(layer));
         Checks.finite("weights of layer " + layer, weights, 0, weights.length);
         System.arraycopy(weights, 0, params, layout.weightOffset(layer), weights.length);
-        parametersChanged();
+        model.parametersChanged();
     }
 
     /** Sets layer {@code i}'s bias. */
@@ -217,12 +203,17 @@ public final class Network {
         Checks.length("bias of layer " + layer, bias, layout.outputs(layer));
         Checks.finite("bias of layer " + layer, bias, 0, bias.length);
         System.arraycopy(bias, 0, params, layout.biasOffset(layer), bias.length);
-        parametersChanged();
+        model.parametersChanged();
     }
 
     // ---- inference -------------------------------------------------------------------------------------
 
-    /** A workspace for single-sample and batch inference (up to {@code maxBatch} rows); one per thread. */
+    /**
+     * A workspace for single-sample and batch inference (up to {@code maxBatch} rows); one per thread.
+     *
+     * @throws IllegalArgumentException if {@code maxBatch} is not positive or so large that one layer's rows
+     *                                  would not fit in a Java array
+     */
     public Workspace newWorkspace(int maxBatch) {
         return new Workspace(layout, maxBatch);
     }
@@ -237,34 +228,37 @@ public final class Network {
      * the last activation) to {@code output[outOff, outOff+outputSize)}. Allocation-free.
      *
      * @throws IllegalArgumentException on out-of-range offsets or non-finite inputs
+     * @throws ArithmeticException      if finite inputs overflowed float arithmetic (see the class comment)
      */
     public void predict(float[] input, int inOff, float[] output, int outOff, Workspace ws) {
         Objects.requireNonNull(ws, "ws");
         Checks.range("input", input, inOff, inputSize());
         Checks.range("output", output, outOff, outputSize());
-        ws.checkFits(layout, 1);
-        if (!kernels.allFinite(input, inOff, inputSize())) {
+        model.checkFits(ws.buffers, 1);
+        if (!model.kernels().allFinite(input, inOff, inputSize())) {
             Checks.finite("input", input, inOff, inputSize()); // names the first bad value
         }
-        float[] x = input;
-        int xOff = inOff;
-        int last = layout.layerCount() - 1;
-        float[] wt = matvecWeights == null ? null : matvecWeights();
-        for (int l = 0; l <= last; l++) {
-            float[] dst = l == last ? output : ws.activations[l];
-            int dOff = l == last ? outOff : 0;
-            if (transposedMatvec[l]) {
-                kernels.denseForwardTransposed(wt, layout.weightOffset(l), params, layout.biasOffset(l),
-                        layout.outputs(l), layout.inputs(l), x, xOff, dst, dOff, activations[l], leakySlope);
-            } else {
-                kernels.denseForward(params, layout.weightOffset(l), layout.biasOffset(l), layout.outputs(l),
-                        layout.inputs(l), x, xOff, null, 0, dst, dOff, activations[l], leakySlope);
-            }
-            x = dst;
-            xOff = dOff;
+        model.predict(input, inOff, output, outOff, ws.buffers);
+        checkFiniteOutputs(output, outOff, 1, input, inOff);
+    }
+
+    /** The overflow promise (see the class comment): non-finite outputs of finite inputs are an error. */
+    private void checkFiniteOutputs(float[] out, int off, int rows, float[] in, int inOff) {
+        int n = outputSize();
+        if (model.kernels().allFinite(out, off, rows * n)) {
+            return;
         }
-        if (activations[last] == Activation.SOFTMAX) {
-            ActivationMath.softmaxInPlace(output, outOff, outputSize());
+        for (int i = 0; i < rows * n; i++) {
+            float v = out[off + i];
+            if (!Float.isFinite(v)) {
+                float largest = 0;
+                for (int j = 0; j < inputSize(); j++) {
+                    largest = Math.max(largest, Math.abs(in[inOff + (i / n) * inputSize() + j]));
+                }
+                throw new ArithmeticException("predict: output " + (i % n) + " of sample " + (i / n) + " is " + v
+                        + ": its finite inputs (largest magnitude " + largest + ") overflowed float arithmetic "
+                        + "inside the network; scale the inputs down");
+            }
         }
     }
 
@@ -280,54 +274,102 @@ public final class Network {
      * Runs {@code batch} samples ({@code inputs[batch][inputSize]} row-major from index 0) through the
      * mini-batch kernels, writing {@code outputs[batch][outputSize]}. Allocation-free with a workspace of
      * capacity {@code >= batch}.
+     *
+     * @throws IllegalArgumentException on a too small array or workspace, or non-finite inputs
+     * @throws ArithmeticException      if finite inputs overflowed float arithmetic (see the class comment)
      */
     public void predictBatch(float[] inputs, int batch, float[] outputs, Workspace ws) {
         Objects.requireNonNull(ws, "ws");
         Checks.positive("batch", batch);
         Checks.minLength("inputs", inputs, (long) batch * inputSize());
         Checks.minLength("outputs", outputs, (long) batch * outputSize());
-        ws.checkFits(layout, batch);
-        if (!kernels.allFinite(inputs, 0, batch * inputSize())) {
+        model.checkFits(ws.buffers, batch);
+        checkFiniteInputs(inputs, batch);
+        model.forward(inputs, 0, batch, ws.buffers, 0, outputs, 0);
+        checkFiniteOutputs(outputs, 0, batch, inputs, 0);
+    }
+
+    private void checkFiniteInputs(float[] inputs, int batch) {
+        if (!model.kernels().allFinite(inputs, 0, batch * inputSize())) {
             Checks.finite("inputs", inputs, 0, batch * inputSize()); // names the first bad value
         }
-        forwardBatch(inputs, 0, batch, null, ws.activations, outputs);
     }
 
     /**
-     * Batched forward pass. {@code zs} (pre-activations per layer) may be null; {@code acts} per layer
-     * hold the activations; the last layer's activation goes to {@code output} when it is non-null.
+     * Runs {@code batch} samples ({@code inputs[batch][inputSize]} row-major from index 0) and writes every
+     * layer's activations: {@code layerOutputs[l]} receives layer {@code l}'s {@code [batch][width(l+1)]}
+     * outputs after its activation (the last one as {@link #predictBatch} writes it). For feature extraction
+     * and embeddings (PyTorch: forward hooks). Allocation-free; the arrays are the caller's.
+     *
+     * @param layerOutputs one array per layer, each of length {@code >= batch * layout().outputs(l)}
+     * @throws IllegalArgumentException if an array is missing or too short, or on non-finite inputs
      */
-    void forwardBatch(float[] input, int inOff, int batch, float[][] zs, float[][] acts, float[] output) {
-        float[] x = input;
-        int xOff = inOff;
-        int last = layout.layerCount() - 1;
-        float[] wt = zs == null && matvecWeights != null ? matvecWeights() : null;
-        for (int l = 0; l <= last; l++) {
-            int out = layout.outputs(l);
-            float[] dst = l == last && output != null ? output : acts[l];
-            if (wt != null && transposedMatvec[l]) { // inference only: no pre-activations needed
-                kernels.gemmForwardTransposed(x, xOff, batch, wt, layout.weightOffset(l), params, layout.biasOffset(l),
-                        out, layout.inputs(l), dst, 0, activations[l], leakySlope);
-            } else {
-                kernels.gemmForward(x, xOff, batch, params, layout.weightOffset(l), layout.biasOffset(l), out,
-                        layout.inputs(l), zs == null ? null : zs[l], 0, dst, 0, activations[l], leakySlope);
-            }
-            if (activations[l] == Activation.SOFTMAX) {
-                for (int b = 0; b < batch; b++) {
-                    ActivationMath.softmaxInPlace(dst, b * out, out);
-                }
-            }
-            x = dst;
-            xOff = 0;
+    public void predictLayers(float[] inputs, int batch, float[][] layerOutputs) {
+        Checks.positive("batch", batch);
+        Checks.minLength("inputs", inputs, (long) batch * inputSize());
+        Objects.requireNonNull(layerOutputs, "layerOutputs");
+        if (layerOutputs.length != layerCount()) {
+            throw new IllegalArgumentException("layerOutputs: expected one array per layer, " + layerCount()
+                    + ", got " + layerOutputs.length);
         }
+        for (int l = 0; l < layerOutputs.length; l++) {
+            Checks.minLength("layerOutputs[" + l + "]", layerOutputs[l], (long) batch * layout.outputs(l));
+        }
+        checkFiniteInputs(inputs, batch);
+        model.forward(inputs, 0, batch, null, layerOutputs, 0, null, 0);
+        checkFiniteOutputs(layerOutputs[layerCount() - 1], 0, batch, inputs, 0);
+    }
+
+    /**
+     * True when this network's outputs have class probabilities ({@link #toProbabilities}): trained with
+     * cross-entropy or binary cross-entropy (logits, softmax or sigmoid outputs).
+     */
+    public boolean hasProbabilities() {
+        return LossHead.noProbabilitiesReason(loss(), activation(layerCount() - 1)) == null;
+    }
+
+    /**
+     * Converts one sample's outputs, as {@link #predict} writes them ({@code outputs[off, off+outputSize)}),
+     * into probabilities in {@code dst[dstOff, dstOff+outputSize)}: softmax of cross-entropy logits, sigmoid of
+     * BCE logits, a copy when the output layer already is softmax or sigmoid. {@code dst} may be
+     * {@code outputs}. For a network trained on logits this is PyTorch's {@code softmax(model(x))}.
+     *
+     * @throws IllegalStateException    if the network has no probabilities (a regression loss)
+     * @throws IllegalArgumentException on out-of-range offsets
+     */
+    public void toProbabilities(float[] outputs, int off, float[] dst, int dstOff) {
+        requireProbabilities();
+        Checks.range("outputs", outputs, off, outputSize());
+        Checks.range("dst", dst, dstOff, outputSize());
+        LossHead.probabilities(loss(), activation(layerCount() - 1), outputs, off, outputSize(), dst, dstOff);
+    }
+
+    private void requireProbabilities() {
+        String why = LossHead.noProbabilitiesReason(loss(), activation(layerCount() - 1));
+        if (why != null) {
+            throw new IllegalStateException("probabilities: " + why);
+        }
+    }
+
+    /**
+     * Class probabilities of one sample (allocates): {@link #predict(float[])} followed by
+     * {@link #toProbabilities}.
+     *
+     * @throws IllegalStateException if the network has no probabilities (a regression loss)
+     */
+    public float[] predictProbabilities(float[] input) {
+        requireProbabilities();
+        float[] out = predict(input);
+        toProbabilities(out, 0, out, 0);
+        return out;
     }
 
     // ---- loss and gradients ------------------------------------------------------------------------------
 
     /**
-     * Mean loss over {@code batch} samples and its gradient with respect to every parameter, written into
-     * {@code gradients} (length {@link #parameterCount()}, overwritten; same layout as the parameters).
-     * Convenience entry point that allocates its buffers; training uses {@link Trainer}.
+     * Mean loss over {@code batch} samples and its gradient with respect to every parameter (frozen ones
+     * included), written into {@code gradients} (length {@link #parameterCount()}, overwritten; same layout as
+     * the parameters). Convenience entry point that allocates its buffers; training uses {@link Trainer}.
      *
      * @param inputs  {@code [batch][inputSize]} row-major
      * @param targets {@code [batch][targetWidth]} row-major (class indices for cross-entropy)
@@ -336,7 +378,7 @@ public final class Network {
     public double lossAndGradient(float[] inputs, float[] targets, int batch, float[] gradients) {
         checkBatch(inputs, targets, batch);
         Checks.length("gradients", gradients, params.length);
-        GradientEngine engine = new GradientEngine(this, batch, batch, new WorkerTeam(null, 0));
+        GradientEngine engine = new GradientEngine(model, batch, batch, new WorkerTeam(null, 0));
         double l = engine.compute(inputs, 0, targets, 0, batch);
         System.arraycopy(engine.gradients(), 0, gradients, 0, gradients.length);
         return l;
@@ -345,36 +387,26 @@ public final class Network {
     /** Mean loss over {@code batch} samples (allocates its buffers). */
     public double loss(float[] inputs, float[] targets, int batch) {
         checkBatch(inputs, targets, batch);
-        Workspace ws = newWorkspace(batch);
-        float[][] zs = new float[layout.layerCount()][];
-        for (int l = 0; l < zs.length; l++) {
-            zs[l] = new float[batch * layout.outputs(l)];
-        }
-        forwardBatch(inputs, 0, batch, zs, ws.activations, null);
-        int last = layout.layerCount() - 1;
-        int n = outputSize();
-        double sum = 0;
-        for (int b = 0; b < batch; b++) {
-            sum += Losses.rowLoss(loss, zs[last], ws.activations[last], b * n, n, targets, b * targetWidth(), b);
-        }
-        return sum * Losses.meanFactor(loss, batch, n);
+        return model.loss(inputs, targets, batch);
     }
 
-    void checkBatch(float[] inputs, float[] targets, int batch) {
+    private void checkBatch(float[] inputs, float[] targets, int batch) {
         Checks.positive("batch", batch);
+        Buffers.maxRows("batch", layout, batch);
         Checks.length("inputs", inputs, (long) batch * inputSize());
         Checks.length("targets", targets, (long) batch * targetWidth());
         Checks.finite("inputs", inputs, 0, inputs.length);
-        Losses.checkTargets(loss, targets, 0, batch, outputSize());
+        LossHead.checkTargets(loss(), targets, 0, batch, outputSize());
     }
 
+    /** The architecture in one line, e.g. {@code Network[784 -> 256 relu -> 10 identity, loss ...]}. */
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("Network[").append(inputSize());
         for (int l = 0; l < layout.layerCount(); l++) {
-            sb.append(" -> ").append(layout.outputs(l)).append(' ').append(activations[l].id());
+            sb.append(" -> ").append(layout.outputs(l)).append(' ').append(model.activation(l).id());
         }
-        return sb.append(", loss ").append(loss.id()).append(", ").append(params.length).append(" parameters]")
+        return sb.append(", loss ").append(loss().id()).append(", ").append(params.length).append(" parameters]")
                 .toString();
     }
 
@@ -425,6 +457,13 @@ public final class Network {
             return this;
         }
 
+        /**
+         * Builds the network with freshly initialised weights (zero biases).
+         *
+         * @throws IllegalArgumentException naming the setting that is invalid (no layers, a width, softmax
+         *                                  before the output layer, a loss that does not fit the output layer)
+         * @throws IllegalStateException    if the kernels forced with {@code -Dmlp4j.kernels} cannot be used
+         */
         public Network build() {
             Checks.positive("inputs", inputs);
             if (widths.isEmpty()) {
@@ -448,8 +487,8 @@ public final class Network {
             ParameterLayout layout = new ParameterLayout(w);
             float[] params = new float[layout.parameterCount()];
             initialise(layout, acts, init, leakySlope, seed, params);
-            return new Network(layout, acts.toArray(new Activation[0]), loss, leakySlope, params,
-                    KernelProvider.get());
+            return new Network(new Model(layout, acts.toArray(new Activation[0]), loss, leakySlope, params,
+                    KernelProvider.get()));
         }
 
         private static void checkLossMatchesOutput(Loss loss, Activation out) {

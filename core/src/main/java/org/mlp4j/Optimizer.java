@@ -1,8 +1,13 @@
 package org.mlp4j;
 
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import org.mlp4j.internal.engine.Checks;
+import org.mlp4j.internal.engine.TrainingStep;
+import org.mlp4j.internal.engine.Update;
 import org.mlp4j.internal.kernel.Kernels;
 
 /**
@@ -13,13 +18,42 @@ import org.mlp4j.internal.kernel.Kernels;
  *
  * <pre>{@code
  * Optimizer opt = Optimizer.sgd(0.1).momentum(0.9).nesterov(true);
+ * Optimizer same = Optimizer.create("sgd", Map.of("lr", "0.1", "momentum", "0.9", "nesterov", "true"));
  * }</pre>
+ *
+ * <p>Hyperparameters that only scale the update (learning rate, weight decay, betas, ...) may change between
+ * steps, as in PyTorch. Those that shape the state follow PyTorch too: turning momentum on later creates its
+ * buffer at the next step ({@link Sgd}: from that step's gradient; {@link RmsProp}: from zeros), while
+ * {@link RmsProp#centered(boolean)} and {@link Adam#amsgrad(boolean)}, whose state must be tracked from the
+ * first step, cannot change once state exists (an {@link IllegalStateException} says so).
  */
 public abstract sealed class Optimizer permits Sgd, Adam, RmsProp {
     double learningRate;
     double weightDecay;
+    boolean maximize;
     long steps;
     int size = -1;
+    private final Update update = new Update() {
+        @Override
+        public void begin(int parameterCount) {
+            beginStep(parameterCount);
+        }
+
+        @Override
+        public void apply(Kernels kernels, float[] p, float[] g, int off, int len) {
+            update(kernels, p, g, off, len);
+        }
+
+        @Override
+        public void end() {
+            endStep();
+        }
+
+        @Override
+        public boolean maximize() {
+            return maximize;
+        }
+    };
 
     Optimizer(double learningRate) {
         this.learningRate = Checks.nonNegative("learningRate", learningRate);
@@ -30,7 +64,7 @@ public abstract sealed class Optimizer permits Sgd, Adam, RmsProp {
         return new Sgd(lr);
     }
 
-    /** Adam with PyTorch's defaults (betas 0.9/0.999, eps 1e-8, no weight decay). */
+    /** Adam with PyTorch's defaults (betas 0.9/0.999, eps 1e-8, no weight decay, no amsgrad). */
     public static Adam adam(double lr) {
         return new Adam(lr, false);
     }
@@ -45,9 +79,93 @@ public abstract sealed class Optimizer permits Sgd, Adam, RmsProp {
         return new RmsProp(lr);
     }
 
+    /**
+     * The optimizer named {@code name} ({@link #id()}: sgd, adam, adamw, rmsprop; any case) with
+     * hyperparameters by their PyTorch names as {@link #hyperparameters()} writes them ({@code lr} is
+     * required, every other one defaults as in the factory methods). The one table from names to optimizers:
+     * model files and the command line use it.
+     *
+     * @throws IllegalArgumentException naming the optimizer or hyperparameter when the name is unknown, a
+     *                                  hyperparameter does not belong to the optimizer, a value is not a
+     *                                  number (or true/false) or is out of range
+     */
+    public static Optimizer create(String name, Map<String, String> hyperparameters) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(hyperparameters, "hyperparameters");
+        String id = name.trim().toLowerCase(Locale.ROOT);
+        String lrText = hyperparameters.get("lr");
+        if (lrText == null) {
+            throw new IllegalArgumentException("lr: expected the learning rate of optimizer " + id + ", it is missing");
+        }
+        if (!List.of("sgd", "adam", "adamw", "rmsprop").contains(id)) {
+            throw new IllegalArgumentException("optimizer: expected one of sgd, adam, adamw, rmsprop, got '"
+                    + abbreviate(name) + "'");
+        }
+        double lr = number("lr", lrText);
+        Optimizer o;
+        try {
+            o = id.equals("sgd") ? sgd(lr) : id.equals("adam") ? adam(lr) : id.equals("adamw") ? adamW(lr) : rmsprop(lr);
+        } catch (IllegalArgumentException e) {
+            throw renamed("lr", e);
+        }
+        Map<String, String> known = o.hyperparameters();
+        for (Map.Entry<String, String> e : hyperparameters.entrySet()) {
+            String key = Objects.requireNonNull(e.getKey(), "hyperparameter name");
+            if (!known.containsKey(key)) {
+                throw new IllegalArgumentException(abbreviate(key) + ": not a hyperparameter of " + id
+                        + "; expected one of " + String.join(", ", known.keySet()));
+            }
+            if (!key.equals("lr")) {
+                try {
+                    o.set(key, Objects.requireNonNull(e.getValue(), key));
+                } catch (IllegalArgumentException x) {
+                    throw renamed(key, x);
+                }
+            }
+        }
+        return o;
+    }
+
+    /** The same error, named by the hyperparameter's PyTorch name (setters name their Java parameter). */
+    private static IllegalArgumentException renamed(String key, IllegalArgumentException e) {
+        String m = String.valueOf(e.getMessage());
+        int colon = m.indexOf(": ");
+        return new IllegalArgumentException(key + (colon < 0 ? ": " + m : m.substring(colon)), e);
+    }
+
+    /** The hyperparameter names {@link #create} accepts for optimizer {@code name}, in a fixed order. */
+    public static List<String> hyperparameterNames(String name) {
+        Optimizer o = create(name, Map.of("lr", "0"));
+        return List.copyOf(o.hyperparameters().keySet());
+    }
+
+    /** Sets hyperparameter {@code key} (a key of {@link #hyperparameters()} other than lr) from text. */
+    abstract void set(String key, String value);
+
+    static double number(String key, String text) {
+        try {
+            return Double.parseDouble(text.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + ": expected a number, got '" + abbreviate(text) + "'");
+        }
+    }
+
+    static boolean flag(String key, String text) {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        if (t.equals("true") || t.equals("false")) {
+            return t.equals("true");
+        }
+        throw new IllegalArgumentException(key + ": expected true or false, got '" + abbreviate(text) + "'");
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 40) + "...";
+    }
+
     /** Name used in files and on the command line: sgd, adam, adamw, rmsprop. */
     public abstract String id();
 
+    /** The current learning rate. */
     public double learningRate() {
         return learningRate;
     }
@@ -57,8 +175,14 @@ public abstract sealed class Optimizer permits Sgd, Adam, RmsProp {
         this.learningRate = Checks.nonNegative("learningRate", lr);
     }
 
+    /** The weight decay (an L2 term, or decoupled decay for AdamW). */
     public double weightDecay() {
         return weightDecay;
+    }
+
+    /** True when the optimizer maximizes the objective (PyTorch's {@code maximize}; default false). */
+    public boolean maximize() {
+        return maximize;
     }
 
     /** Steps taken so far. */
@@ -70,7 +194,8 @@ public abstract sealed class Optimizer permits Sgd, Adam, RmsProp {
     public abstract Map<String, String> hyperparameters();
 
     /**
-     * Applies one update to {@code network}'s parameters with {@code gradients} (same layout).
+     * Applies one update to {@code network}'s parameters with {@code gradients} (same layout; not changed).
+     * Frozen parameters ({@link Network#setTrainable}) are left alone.
      *
      * @throws IllegalArgumentException if the gradient length is wrong or contains NaN/infinity
      */
@@ -78,10 +203,12 @@ public abstract sealed class Optimizer permits Sgd, Adam, RmsProp {
         Objects.requireNonNull(network, "network");
         Checks.length("gradients", gradients, network.parameterCount());
         Checks.finite("gradients", gradients, 0, gradients.length);
-        beginStep(network.parameterCount());
-        update(network.kernels(), network.parameterArray(), gradients, 0, gradients.length);
-        endStep();
-        network.parametersChanged();
+        TrainingStep.apply(network.model(), update, gradients);
+    }
+
+    /** The view of this optimizer that the engine's training step drives. */
+    Update engineUpdate() {
+        return update;
     }
 
     /** Validates combined settings, allocates state on the first step and fixes this step's scalars. */
@@ -104,10 +231,28 @@ public abstract sealed class Optimizer permits Sgd, Adam, RmsProp {
     void validate() {
     }
 
+    /** True once state buffers exist (after the first step or a restore). */
+    boolean hasState() {
+        return size != -1;
+    }
+
+    /** Throws when a state-shaping hyperparameter would change after the state was created. */
+    void checkNoState(String name, Object current, Object requested) {
+        if (hasState() && !current.equals(requested)) {
+            throw new IllegalStateException(name + ": cannot change from " + current + " to " + requested + " after "
+                    + "the optimizer state exists (" + steps + " steps taken); set it before the first step or "
+                    + "use a new optimizer");
+        }
+    }
+
     abstract void allocate(int parameterCount);
 
     /** Computes the per-step scalars (bias corrections) before the elementwise updates. */
     void prepare() {
+    }
+
+    /** Called after {@link #restoreState} copied the buffers. */
+    void restored() {
     }
 
     /** The elementwise update of {@code [off, off+len)}; ranges may run in parallel. */
@@ -153,6 +298,7 @@ public abstract sealed class Optimizer permits Sgd, Adam, RmsProp {
         }
         this.size = parameterCount;
         this.steps = steps;
+        restored();
     }
 
     /** Puts back the buffers that {@link #liveState()} returned before a failed {@link #restoreState}. */

@@ -2,12 +2,16 @@ package org.mlp4j;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.mlp4j.internal.engine.Checks;
 import org.mlp4j.internal.kernel.Kernels;
 
 /**
  * RMSprop ({@code torch.optim.RMSprop}): {@code v = a*v + (1-a)*g^2}; centered subtracts the squared running
  * mean of g; {@code avg = sqrt(v) + eps}; with momentum {@code buf = mu*buf + g/avg, p -= lr*buf}, else
- * {@code p -= lr*g/avg}.
+ * {@code p -= lr*g/avg}. Maximizing negates the gradient first.
+ *
+ * <p>Momentum may be turned on after steps without it: its buffer then starts from zeros at the next step,
+ * as PyTorch's does at the first. {@link #centered(boolean)} cannot change once state exists.
  */
 public final class RmsProp extends Optimizer {
     private double alpha = 0.99;
@@ -27,45 +31,86 @@ public final class RmsProp extends Optimizer {
         return "rmsprop";
     }
 
+    /** Smoothing constant of the squared-gradient average, in {@code [0, 1)} (default 0.99). */
     public RmsProp alpha(double alpha) {
         this.alpha = Checks.unitInterval("alpha", alpha);
         return this;
     }
 
+    /** Term added to the denominator, {@code >= 0} (default 1e-8). */
     public RmsProp eps(double eps) {
         this.eps = Checks.nonNegative("eps", eps);
         return this;
     }
 
+    /** Momentum factor {@code >= 0} (default 0). */
     public RmsProp momentum(double momentum) {
         this.momentum = Checks.nonNegative("momentum", momentum);
         return this;
     }
 
+    /**
+     * Centered RMSprop: normalise by an estimate of the gradient's variance (default off). Its running mean
+     * of the gradient is tracked from the first step, so this cannot change once state exists.
+     *
+     * @throws IllegalStateException when changed after the first step
+     */
     public RmsProp centered(boolean centered) {
+        checkNoState("centered", this.centered, centered);
         this.centered = centered;
         return this;
     }
 
+    /** L2 penalty added to the gradient, {@code >= 0} (default 0). */
     public RmsProp weightDecay(double weightDecay) {
         this.weightDecay = Checks.nonNegative("weightDecay", weightDecay);
         return this;
     }
 
+    /** Ascend instead of descend: the gradient is negated first (PyTorch's {@code maximize}; default off). */
+    public RmsProp maximize(boolean maximize) {
+        this.maximize = maximize;
+        return this;
+    }
+
+    /** The smoothing constant. */
     public double alpha() {
         return alpha;
     }
 
+    /** The denominator term. */
     public double eps() {
         return eps;
     }
 
+    /** The momentum factor. */
     public double momentum() {
         return momentum;
     }
 
+    /** True for centered RMSprop. */
     public boolean centered() {
         return centered;
+    }
+
+    @Override
+    void set(String key, String value) {
+        switch (key) {
+            case "alpha": alpha(number(key, value)); break;
+            case "eps": eps(number(key, value)); break;
+            case "weight_decay": weightDecay(number(key, value)); break;
+            case "momentum": momentum(number(key, value)); break;
+            case "centered": centered(flag(key, value)); break;
+            case "maximize": maximize(flag(key, value)); break;
+            default: throw new IllegalArgumentException(key + ": not a hyperparameter of rmsprop");
+        }
+    }
+
+    @Override
+    void prepare() {
+        if (momentum > 0 && buffer == null) { // momentum turned on after steps without it
+            buffer = new float[size];
+        }
     }
 
     @Override
@@ -90,6 +135,7 @@ public final class RmsProp extends Optimizer {
         h.put("weight_decay", num(weightDecay));
         h.put("momentum", num(momentum));
         h.put("centered", Boolean.toString(centered));
+        h.put("maximize", Boolean.toString(maximize));
         return h;
     }
 

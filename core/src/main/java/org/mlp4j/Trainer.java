@@ -3,6 +3,13 @@ package org.mlp4j;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.ForkJoinPool;
+import org.mlp4j.internal.engine.Buffers;
+import org.mlp4j.internal.engine.Checks;
+import org.mlp4j.internal.engine.GradientEngine;
+import org.mlp4j.internal.engine.LossHead;
+import org.mlp4j.internal.engine.Model;
+import org.mlp4j.internal.engine.TrainingStep;
+import org.mlp4j.internal.engine.WorkerTeam;
 
 /**
  * Mini-batch gradient descent for a {@link Network}: shuffled epochs, gradient averaging over each batch
@@ -17,14 +24,12 @@ import java.util.concurrent.ForkJoinPool;
  * }
  * }</pre>
  *
- * A trainer owns its buffers (created once) and, unless a pool was passed in, a dedicated ForkJoinPool
+ * A trainer owns its buffers (sized by {@code min(batch size, data size)} at the first step and grown only
+ * when a larger batch comes) and, unless a pool was passed in, a dedicated ForkJoinPool
  * that {@link #close()} shuts down. Not thread-safe; do not call {@link Network#predict} on the same
  * network from other threads while training.
  */
 public final class Trainer implements AutoCloseable {
-    /** Parameter chunk per parallel optimizer task; smaller models update inline. */
-    private static final int UPDATE_CHUNK = 1 << 16;
-
     private final Network net;
     private final Optimizer optimizer;
     private final int batchSize;
@@ -40,21 +45,18 @@ public final class Trainer implements AutoCloseable {
     private final Dataset validation;
     private final int patience;
     private final Evaluator evaluator;
-    private float gradScale = 1f;
     private int bestEpoch;
     private double bestValidationLoss = Double.POSITIVE_INFINITY;
     private float[] bestParameters;
     private final ForkJoinPool pool;
     private final boolean ownsPool;
-    private final GradientEngine engine;
+    private final Model model;
     private final WorkerTeam team;
-    private final WorkerTeam.Body updateBody = this::updateChunk;
-    private final float[] previousParameters;
-    private final boolean[] chunkFinite;
-    private final float[] batchInputs;
-    private final float[] batchTargets;
+    private final int shardSize;
+    private TrainingStep training; // created at the first step, with buffers for that step's batch
+    private float[] batchInputs = new float[0];
+    private float[] batchTargets = new float[0];
     private int[] order = new int[0];
-    private double lastGradientNorm = Double.NaN;
     private int completedEpochs;
     private long iterations;
 
@@ -84,12 +86,19 @@ public final class Trainer implements AutoCloseable {
         // its parallelism on top of the calling thread.
         this.pool = b.pool != null ? b.pool : (b.threads > 1 ? new ForkJoinPool(b.threads - 1) : null);
         this.team = new WorkerTeam(pool, pool == null ? 0 : pool.getParallelism());
-        this.engine = new GradientEngine(net, batchSize, b.shardSize, team);
-        int chunks = (net.parameterCount() + UPDATE_CHUNK - 1) / UPDATE_CHUNK;
-        this.previousParameters = new float[net.parameterCount()];
-        this.chunkFinite = new boolean[Math.max(1, chunks)];
-        this.batchInputs = new float[batchSize * net.inputSize()];
-        this.batchTargets = new float[batchSize * net.targetWidth()];
+        this.model = net.model();
+        this.shardSize = b.shardSize;
+    }
+
+    /** The training step with buffers for at least {@code rows} samples (created or grown here). */
+    private TrainingStep training(int rows) {
+        if (training == null) {
+            training = new TrainingStep(model, new GradientEngine(model, rows, shardSize, team, true), team);
+            training.setClipNorm(clipNorm);
+        } else {
+            training.engine().ensureCapacity(rows);
+        }
+        return training;
     }
 
     /** Starts configuring a trainer for {@code network} and {@code optimizer}. */
@@ -97,14 +106,17 @@ public final class Trainer implements AutoCloseable {
         return new Builder(network, optimizer);
     }
 
+    /** The network being trained. */
     public Network network() {
         return net;
     }
 
+    /** The optimizer that updates it. */
     public Optimizer optimizer() {
         return optimizer;
     }
 
+    /** Samples per optimizer step (the last batch of an epoch may be smaller). */
     public int batchSize() {
         return batchSize;
     }
@@ -183,13 +195,14 @@ public final class Trainer implements AutoCloseable {
 
     /** Global L2 norm of the last mini-batch gradient (NaN before the first step). */
     public double lastGradientNorm() {
-        return lastGradientNorm;
+        return training == null ? Double.NaN : training.lastGradientNorm();
     }
 
     /**
      * One optimizer step on {@code batch} samples: mean loss and gradient, divergence check, clipping,
      * scheduled learning rate, update.
-     * Allocation-free. Inputs and targets are validated.
+     * Allocation-free once the buffers hold {@code batch} samples (the first step, or a larger batch, sizes
+     * them). Inputs and targets are validated.
      *
      * @return the batch's mean loss before the step
      */
@@ -199,10 +212,10 @@ public final class Trainer implements AutoCloseable {
         }
         Checks.range("inputs", inputs, inOff, batch * net.inputSize());
         Checks.range("targets", targets, tOff, batch * net.targetWidth());
-        if (!net.kernels().allFinite(inputs, inOff, batch * net.inputSize())) {
+        if (!model.kernels().allFinite(inputs, inOff, batch * net.inputSize())) {
             Checks.finite("inputs", inputs, inOff, batch * net.inputSize()); // names the first bad value
         }
-        Losses.checkTargets(net.loss(), targets, tOff, batch, net.outputSize());
+        LossHead.checkTargets(net.loss(), targets, tOff, batch, net.outputSize());
         team.begin();
         try {
             return stepUnchecked(inputs, inOff, targets, tOff, batch, 0, 0);
@@ -212,17 +225,6 @@ public final class Trainer implements AutoCloseable {
     }
 
     private double stepUnchecked(float[] x, int xOff, float[] y, int yOff, int batch, int epoch, int batchIndex) {
-        double loss = engine.compute(x, xOff, y, yOff, batch);
-        if (!Double.isFinite(loss)) {
-            throw new TrainingDivergedException(epoch, batchIndex, "the loss", loss);
-        }
-        float[] g = engine.gradients();
-        double norm = Math.sqrt(net.kernels().sumOfSquares(g, 0, g.length));
-        if (!Double.isFinite(norm)) {
-            throw new TrainingDivergedException(epoch, batchIndex, "the gradient norm", norm);
-        }
-        lastGradientNorm = norm;
-        gradScale = norm > clipNorm ? (float) (clipNorm / norm) : 1f;
         if (schedule != null) {
             double lr = schedule.learningRate(iterations);
             if (!(lr >= 0) || Double.isInfinite(lr)) {
@@ -231,45 +233,14 @@ public final class Trainer implements AutoCloseable {
             }
             optimizer.setLearningRate(lr);
         }
-        optimizer.beginStep(g.length);
-        int chunks = (g.length + UPDATE_CHUNK - 1) / UPDATE_CHUNK;
-        team.run(updateBody, chunks, false);
-        optimizer.endStep();
-        net.parametersChanged();
-        for (int c = 0; c < chunks; c++) {
-            if (!chunkFinite[c]) {
-                // A finite gradient can still overflow a float parameter (huge learning rate): undo the step.
-                float[] p = net.parameterArray();
-                float bad = firstNonFinite(p);
-                System.arraycopy(previousParameters, 0, p, 0, p.length);
-                net.parametersChanged();
-                throw new TrainingDivergedException(epoch, batchIndex, "an updated parameter", bad);
-            }
+        double loss;
+        try {
+            loss = training(batch).step(optimizer.engineUpdate(), x, xOff, y, yOff, batch);
+        } catch (TrainingStep.DivergedException e) {
+            throw new TrainingDivergedException(epoch, batchIndex, e.what(), e.value());
         }
         iterations++;
         return loss;
-    }
-
-    private static float firstNonFinite(float[] p) {
-        for (float v : p) {
-            if (!Float.isFinite(v)) {
-                return v;
-            }
-        }
-        return Float.NaN;
-    }
-
-    private void updateChunk(int chunk) {
-        float[] g = engine.gradients();
-        int off = chunk * UPDATE_CHUNK;
-        int len = Math.min(UPDATE_CHUNK, g.length - off);
-        if (gradScale != 1f) {
-            net.kernels().scale(g, off, len, gradScale);
-        }
-        float[] p = net.parameterArray();
-        System.arraycopy(p, off, previousParameters, off, len);
-        optimizer.update(net.kernels(), p, g, off, len);
-        chunkFinite[chunk] = net.kernels().allFinite(p, off, len);
     }
 
     /**
@@ -289,7 +260,12 @@ public final class Trainer implements AutoCloseable {
         if (order.length != n) {
             order = new int[n];
         }
-        int batches = (n + batchSize - 1) / batchSize;
+        int rows = Math.min(batchSize, n);
+        if (batchInputs.length < rows * net.inputSize()) {
+            batchInputs = new float[rows * net.inputSize()];
+            batchTargets = new float[rows * net.targetWidth()];
+        }
+        int batches = n / batchSize + (n % batchSize == 0 ? 0 : 1);
         double epochLoss = Double.NaN;
         int epoch = completedEpochs;
         StopReason reason = StopReason.MAX_EPOCHS;
@@ -315,13 +291,13 @@ public final class Trainer implements AutoCloseable {
                     gather(data, from, count);
                     double loss = stepUnchecked(batchInputs, 0, batchTargets, 0, count, epoch, bi);
                     lossSum += loss * count;
-                    correct += engine.correct();
+                    correct += training.engine().correct();
                     seen += count;
                     StopReason stop = null;
                     if (listener != null && !listener.onBatch(
                             new TrainingListener.BatchStats(epoch, bi, batches, count, loss, iterations))) {
                         stop = StopReason.LISTENER;
-                    } else if (lastGradientNorm <= gradientTolerance) {
+                    } else if (training.lastGradientNorm() <= gradientTolerance) {
                         stop = StopReason.GRADIENT_TOLERANCE;
                     } else if (iterations >= maxIterations) {
                         stop = StopReason.MAX_ITERATIONS;
@@ -341,7 +317,7 @@ public final class Trainer implements AutoCloseable {
             epochLoss = lossSum / seen;
             completedEpochs = epoch;
             double seconds = (System.nanoTime() - start) / 1e9;
-            double accuracy = engine.countsCorrect() ? (double) correct / seen : Double.NaN;
+            double accuracy = model.isClassifier() ? (double) correct / seen : Double.NaN;
             double valLoss = Double.NaN;
             double valAccuracy = Double.NaN;
             if (evaluator != null) {
@@ -374,7 +350,7 @@ public final class Trainer implements AutoCloseable {
         if (patience > 0 && bestParameters != null) {
             net.setParameters(bestParameters);
         }
-        return new TrainingResult(reason, epoch, iterations, epochLoss, lastGradientNorm, bestEpoch,
+        return new TrainingResult(reason, epoch, iterations, epochLoss, lastGradientNorm(), bestEpoch,
                 bestValidationLoss);
     }
 
@@ -392,7 +368,7 @@ public final class Trainer implements AutoCloseable {
             throw new IllegalArgumentException(name + ": expected at least one sample, got none");
         }
         Checks.finite(name + " features", data.features(), 0, data.features().length);
-        Losses.checkTargets(net.loss(), data.targets(), 0, data.size(), net.outputSize());
+        LossHead.checkTargets(net.loss(), data.targets(), 0, data.size(), net.outputSize());
     }
 
     private void gather(Dataset data, int from, int count) {
@@ -440,9 +416,16 @@ public final class Trainer implements AutoCloseable {
             this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
         }
 
-        /** Samples per optimizer step (default 32). */
+        /**
+         * Samples per optimizer step (default 32). Buffers hold {@code min(batchSize, data size)} samples, so
+         * a batch size beyond the data (full-batch training) costs nothing extra.
+         *
+         * @throws IllegalArgumentException if not positive or so large that one layer's rows would not fit in
+         *                                  a Java array
+         */
         public Builder batchSize(int batchSize) {
-            this.batchSize = Checks.positive("batchSize", batchSize);
+            Checks.positive("batchSize", batchSize);
+            this.batchSize = Buffers.maxRows("batchSize", net.model().layout(), batchSize);
             return this;
         }
 
@@ -557,6 +540,7 @@ public final class Trainer implements AutoCloseable {
             return this;
         }
 
+        /** The trainer; it owns a dedicated pool when {@code threads > 1} and no pool was given. */
         public Trainer build() {
             return new Trainer(this);
         }

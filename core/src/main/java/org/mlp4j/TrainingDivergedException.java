@@ -8,7 +8,9 @@ package org.mlp4j;
  */
 public final class TrainingDivergedException extends ArithmeticException {
     private static final long serialVersionUID = 1L;
+    /** 1-based epoch of the failing step. */
     private final int epoch;
+    /** 0-based batch within that epoch. */
     private final int batch;
 
     TrainingDivergedException(int epoch, int batch, String what, double value) {

@@ -50,4 +50,34 @@ class ReadmeExampleTest {
         }
         assertEquals((int) labels[0], best);
     }
+
+    @Test
+    void fineTuningExampleRuns() {
+        Network net = Network.builder(784).dense(256, Activation.RELU).dense(128, Activation.RELU)
+                .dense(10, Activation.IDENTITY).loss(Loss.CROSS_ENTROPY).seed(42).build();
+        float[] image = new float[784];
+        image[100] = 1f;
+
+        // ---- README "Fine-tuning, features and probabilities" ----
+        net.setTrainable(0, false, false);            // freeze layer 0's weights and bias (requires_grad = False)
+        Optimizer opt = Optimizer.adam(1e-3).amsgrad(true);   // also maximize(true) on every optimizer
+        Optimizer same = Optimizer.create("adam", java.util.Map.of("lr", "0.001", "amsgrad", "true"));  // names as in files
+
+        float[] probabilities = net.predictProbabilities(image);      // softmax of the logits
+        float[][] layers = {new float[256], new float[128], new float[10]};
+        net.predictLayers(image, 1, layers);          // every layer's activations (embeddings), caller's arrays
+        // ---- end ----
+
+        assertEquals(opt.hyperparameters(), same.hyperparameters());
+        double sum = 0;
+        for (float p : probabilities) {
+            sum += p;
+        }
+        assertEquals(1, sum, 1e-5);
+        float[] logits = net.predict(image); // the single-sample kernels: equal up to rounding
+        for (int j = 0; j < 10; j++) {
+            assertEquals(logits[j], layers[2][j], 1e-5);
+        }
+        assertTrue(!net.weightsTrainable(0) && !net.biasTrainable(0));
+    }
 }

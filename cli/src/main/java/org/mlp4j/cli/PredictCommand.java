@@ -11,7 +11,6 @@ import org.mlp4j.Activation;
 import org.mlp4j.Loss;
 import org.mlp4j.Network;
 import org.mlp4j.Workspace;
-import org.mlp4j.internal.kernel.ActivationMath;
 import org.mlp4j.io.Csv;
 import org.mlp4j.io.ModelFiles;
 import picocli.CommandLine.Command;
@@ -94,7 +93,7 @@ final class PredictCommand implements Callable<Integer> {
                 if (last == Activation.SOFTMAX) {
                     System.arraycopy(y, r * outs, values, r * columns + 1, outs);
                 } else {
-                    softmax(y, r * outs, outs, values, r * columns + 1);
+                    net.toProbabilities(y, r * outs, values, r * columns + 1);
                 }
             }
         } else if ((loss == Loss.BCE || loss == Loss.BCE_WITH_LOGITS) && outs == 1) {
@@ -123,10 +122,5 @@ final class PredictCommand implements Callable<Integer> {
         out.println(String.format(Locale.ROOT, "wrote %,d predictions to %s", rows, output));
         out.flush();
         return 0;
-    }
-
-    private static void softmax(float[] z, int off, int n, float[] dst, int dOff) {
-        System.arraycopy(z, off, dst, dOff, n);
-        ActivationMath.softmaxInPlace(dst, dOff, n);
     }
 }

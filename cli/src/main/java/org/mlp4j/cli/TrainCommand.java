@@ -533,27 +533,30 @@ final class TrainCommand implements Callable<Integer> {
         return b.build();
     }
 
+    /** The optimizer from the options, through the library's one name/hyperparameter table. */
     private Optimizer buildOptimizer() {
-        switch (optimizer) {
-            case SGD:
-                return Optimizer.sgd(lr != null ? lr : 0.1).momentum(momentum != null ? momentum : 0.9)
-                        .nesterov(nesterov).weightDecay(weightDecay != null ? weightDecay : 0);
-            case ADAM:
-            case ADAMW: {
-                double rate = lr != null ? lr : 0.001;
-                var a = optimizer == OptimizerKind.ADAM ? Optimizer.adam(rate) : Optimizer.adamW(rate);
-                a.beta1(beta1).beta2(beta2).eps(eps);
-                if (weightDecay != null) {
-                    a.weightDecay(weightDecay);
-                }
-                return a;
-            }
-            case RMSPROP:
-            default:
-                return Optimizer.rmsprop(lr != null ? lr : 0.001).alpha(alpha).eps(eps)
-                        .momentum(momentum != null ? momentum : 0).centered(centered)
-                        .weightDecay(weightDecay != null ? weightDecay : 0);
+        String name = optimizer.name().toLowerCase(Locale.ROOT);
+        boolean sgd = optimizer == OptimizerKind.SGD;
+        Map<String, String> given = new LinkedHashMap<>();
+        given.put("lr", Double.toString(lr != null ? lr : sgd ? 0.1 : 0.001));
+        given.put("momentum", Double.toString(momentum != null ? momentum : sgd ? 0.9 : 0));
+        given.put("nesterov", Boolean.toString(nesterov));
+        if (weightDecay != null) {
+            given.put("weight_decay", Double.toString(weightDecay));
         }
+        given.put("beta1", Double.toString(beta1));
+        given.put("beta2", Double.toString(beta2));
+        given.put("eps", Double.toString(eps));
+        given.put("alpha", Double.toString(alpha));
+        given.put("centered", Boolean.toString(centered));
+        List<String> accepted = Optimizer.hyperparameterNames(name);
+        Map<String, String> hyperparameters = new LinkedHashMap<>();
+        given.forEach((k, v) -> {
+            if (accepted.contains(k)) {
+                hyperparameters.put(k, v);
+            }
+        });
+        return Optimizer.create(name, hyperparameters);
     }
 
     private RunSettings resolveSettings(int batchesPerEpoch, double peakLr) {

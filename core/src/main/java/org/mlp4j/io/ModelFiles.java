@@ -14,12 +14,9 @@ import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.mlp4j.Activation;
-import org.mlp4j.Adam;
 import org.mlp4j.Loss;
 import org.mlp4j.Network;
 import org.mlp4j.Optimizer;
-import org.mlp4j.RmsProp;
-import org.mlp4j.Sgd;
 import org.mlp4j.Trainer;
 
 /**
@@ -425,53 +422,21 @@ public final class ModelFiles {
     }
 
     private static Optimizer optimizer(SafeTensorsFile f) throws ModelFormatException {
-        String id = required(f, "optimizer").trim().toLowerCase(Locale.ROOT);
-        try {
-            switch (id) {
-                case "sgd": {
-                    Sgd s = Optimizer.sgd(num(f, "lr"));
-                    return s.momentum(num(f, "momentum")).dampening(num(f, "dampening")).nesterov(flag(f, "nesterov"))
-                            .weightDecay(num(f, "weight_decay"));
-                }
-                case "adam":
-                case "adamw": {
-                    Adam a = id.equals("adam") ? Optimizer.adam(num(f, "lr")) : Optimizer.adamW(num(f, "lr"));
-                    return a.beta1(num(f, "beta1")).beta2(num(f, "beta2")).eps(num(f, "eps"))
-                            .weightDecay(num(f, "weight_decay"));
-                }
-                case "rmsprop": {
-                    RmsProp r = Optimizer.rmsprop(num(f, "lr"));
-                    return r.alpha(num(f, "alpha")).eps(num(f, "eps")).weightDecay(num(f, "weight_decay"))
-                            .momentum(num(f, "momentum")).centered(flag(f, "centered"));
-                }
-                default:
-                    throw new ModelFormatException(f.source() + ": metadata optimizer: expected one of sgd, adam, "
-                            + "adamw, rmsprop, got '" + abbreviate(id) + "'");
+        String id = required(f, "optimizer");
+        Map<String, String> hyperparameters = new LinkedHashMap<>();
+        f.metadata().forEach((k, v) -> {
+            if (k.startsWith("optimizer.") && !k.equals("optimizer.steps")) {
+                hyperparameters.put(k.substring("optimizer.".length()), v);
             }
-        } catch (IllegalArgumentException e) {
-            throw new ModelFormatException(f.source() + ": optimizer hyperparameter " + e.getMessage(), e);
-        }
-    }
-
-    private static double num(SafeTensorsFile f, String hp) throws ModelFormatException {
-        String key = "optimizer." + hp;
-        String s = required(f, key);
+        });
         try {
-            return Double.parseDouble(s.trim());
-        } catch (NumberFormatException e) {
-            throw new ModelFormatException(f.source() + ": metadata " + key + ": expected a number, got '"
-                    + abbreviate(s) + "'");
+            return Optimizer.create(id, hyperparameters);
+        } catch (IllegalArgumentException e) {
+            // create names the hyperparameter ("momentum: expected a number ...") or the optimizer itself
+            String m = e.getMessage();
+            throw new ModelFormatException(f.source() + ": metadata " + (m.startsWith("optimizer: ") ? m
+                    : "optimizer." + m), e);
         }
-    }
-
-    private static boolean flag(SafeTensorsFile f, String hp) throws ModelFormatException {
-        String key = "optimizer." + hp;
-        String s = required(f, key).trim();
-        if (!s.equals("true") && !s.equals("false")) {
-            throw new ModelFormatException(f.source() + ": metadata " + key + ": expected true or false, got '"
-                    + abbreviate(s) + "'");
-        }
-        return Boolean.parseBoolean(s);
     }
 
     /** A non-negative long (any long when {@code min} is Long.MIN_VALUE). */

@@ -1,25 +1,28 @@
-package org.mlp4j;
+package org.mlp4j.internal.engine;
 
 /** Argument checks whose messages name the argument, the expectation and the value seen. */
-final class Checks {
+public final class Checks {
     private Checks() {
     }
 
-    static int positive(String name, int value) {
+    /** {@code value > 0}. */
+    public static int positive(String name, int value) {
         if (value <= 0) {
             throw new IllegalArgumentException(name + ": expected a positive value, got " + value);
         }
         return value;
     }
 
-    static double nonNegative(String name, double value) {
+    /** A finite {@code value >= 0}. */
+    public static double nonNegative(String name, double value) {
         if (!(value >= 0) || Double.isInfinite(value)) {
             throw new IllegalArgumentException(name + ": expected a finite value >= 0, got " + value);
         }
         return value;
     }
 
-    static double positive(String name, double value) {
+    /** A finite {@code value > 0}. */
+    public static double positive(String name, double value) {
         if (!(value > 0) || Double.isInfinite(value)) {
             throw new IllegalArgumentException(name + ": expected a finite value > 0, got " + value);
         }
@@ -27,14 +30,15 @@ final class Checks {
     }
 
     /** {@code 0 <= value < 1}. */
-    static double unitInterval(String name, double value) {
+    public static double unitInterval(String name, double value) {
         if (!(value >= 0 && value < 1)) {
             throw new IllegalArgumentException(name + ": expected a value in [0, 1), got " + value);
         }
         return value;
     }
 
-    static void length(String name, float[] array, long expected) {
+    /** {@code array} is non-null with exactly {@code expected} elements. */
+    public static void length(String name, float[] array, long expected) {
         if (array == null) {
             throw new NullPointerException(name);
         }
@@ -43,7 +47,8 @@ final class Checks {
         }
     }
 
-    static void minLength(String name, float[] array, long expected) {
+    /** {@code array} is non-null with at least {@code expected} elements. */
+    public static void minLength(String name, float[] array, long expected) {
         if (array == null) {
             throw new NullPointerException(name);
         }
@@ -53,7 +58,7 @@ final class Checks {
     }
 
     /** {@code a[off, off+len)} lies inside {@code a}. */
-    static void range(String name, float[] a, int off, int len) {
+    public static void range(String name, float[] a, int off, int len) {
         if (a == null) {
             throw new NullPointerException(name);
         }
@@ -64,7 +69,7 @@ final class Checks {
     }
 
     /** Every value in {@code a[off, off+len)} is finite, else names the first bad index. */
-    static void finite(String name, float[] a, int off, int len) {
+    public static void finite(String name, float[] a, int off, int len) {
         for (int i = 0; i < len; i++) {
             float v = a[off + i];
             if (!Float.isFinite(v)) {

@@ -1,6 +1,7 @@
-package org.mlp4j;
+package org.mlp4j.internal.engine;
 
-import org.mlp4j.internal.kernel.ActivationMath;
+import org.mlp4j.Activation;
+import org.mlp4j.ParameterLayout;
 import org.mlp4j.internal.kernel.Kernels;
 
 /**
@@ -20,11 +21,12 @@ import org.mlp4j.internal.kernel.Kernels;
  * exactly one task with a summation order that depends only on the data: results are bit-identical for
  * any number of threads, with no per-thread gradient copies to reduce. Two phases per step keep the
  * synchronisation cost low; the sample block's activations stay in cache from forward to backward.
- * Buffers are allocated once: a steady-state {@link #compute} allocates nothing.
+ * Buffers grow to the largest batch seen, never beyond (a batch size larger than the data costs nothing): a
+ * steady-state {@link #compute} allocates nothing.
  */
-final class GradientEngine {
+public final class GradientEngine {
     /** Default samples per phase-1 task: a multiple of the kernels' 4-sample register block. */
-    static final int DEFAULT_SHARD_SIZE = 16;
+    public static final int DEFAULT_SHARD_SIZE = 16;
     /** Weight rows per phase-2 task: a multiple of the kernels' 4-row register block. */
     static final int ROW_BLOCK = 16;
     /**
@@ -33,20 +35,25 @@ final class GradientEngine {
      */
     static final long INLINE_MACS = 1L << 18;
 
-    private final Network net;
+    private final Model model;
     private final Kernels kernels;
     private final ParameterLayout layout;
     private final int layers;
     private final int sampleBlock;
-    private final int maxBatch;
     private final long macsPerSample;
-    private final float[][] z;
-    private final float[][] a;
-    private final float[][] dz;
     private final int[] rowBlockStart; // first phase-2 task of each layer; [layers] = total tasks
+    private final boolean skipFrozen;
+    // phase-2 tasks of the layers with trainable parameters, and the lowest such layer (when skipFrozen)
+    private final int[] activeLayer;
+    private final int[] activeStart;
+    private int activeCount;
+    private int lowestActive;
+    private int frozenVersion = -1;
     private final float[] gradients;
-    private final double[] blockLoss;
-    private final long[] blockCorrect;
+    private Buffers buffers;
+    private int maxBatch;
+    private double[] blockLoss;
+    private long[] blockCorrect;
     private final WorkerTeam team;
     private final WorkerTeam.Body sampleBody = this::sampleBlockTask;
     private final WorkerTeam.Body rowBody = this::rowBlockTask;
@@ -60,51 +67,91 @@ final class GradientEngine {
     private float scale;
     private int lastBlocks;
 
-    GradientEngine(Network net, int maxBatch, int sampleBlock, WorkerTeam team) {
-        this.net = net;
-        this.kernels = net.kernels();
-        this.layout = net.layout();
+    /**
+     * An engine for {@code model} with buffers for {@code initialBatch} samples (they grow on demand),
+     * {@code sampleBlock} samples per phase-1 task, run by {@code team}.
+     */
+    public GradientEngine(Model model, int initialBatch, int sampleBlock, WorkerTeam team) {
+        this(model, initialBatch, sampleBlock, team, false);
+    }
+
+    /**
+     * As {@link #GradientEngine(Model, int, int, WorkerTeam)}; with {@code skipFrozen} the gradient of layers
+     * whose weights and bias are both frozen is not computed (left stale), nor the backward pass below the
+     * lowest layer with trainable parameters: the training step reads only trainable ranges.
+     */
+    public GradientEngine(Model model, int initialBatch, int sampleBlock, WorkerTeam team, boolean skipFrozen) {
+        this.model = model;
+        this.kernels = model.kernels();
+        this.layout = model.layout();
         this.layers = layout.layerCount();
         this.sampleBlock = Checks.positive("shardSize", sampleBlock);
-        this.maxBatch = Checks.positive("batchSize", maxBatch);
-        this.z = new float[layers][];
-        this.a = new float[layers][];
-        this.dz = new float[layers][];
         this.rowBlockStart = new int[layers + 1];
         long macs = 0;
         for (int l = 0; l < layers; l++) {
             int out = layout.outputs(l);
-            z[l] = new float[maxBatch * out];
-            a[l] = new float[maxBatch * out];
-            dz[l] = new float[maxBatch * out];
             rowBlockStart[l + 1] = rowBlockStart[l] + blocks(out, ROW_BLOCK);
             macs += (long) layout.inputs(l) * out;
         }
         this.macsPerSample = 3 * macs; // forward, weight gradient, input gradient
         this.gradients = new float[layout.parameterCount()];
-        int maxSampleBlocks = blocks(maxBatch, sampleBlock); // loss and accuracy partials, one per block
-        this.blockLoss = new double[maxSampleBlocks];
-        this.blockCorrect = new long[maxSampleBlocks];
         this.team = team;
+        this.skipFrozen = skipFrozen;
+        this.activeLayer = new int[layers];
+        this.activeStart = new int[layers + 1];
+        refreshActiveLayers();
+        ensureCapacity(Checks.positive("batchSize", initialBatch));
+    }
+
+    /** Which layers' gradients to compute: all, or (skipFrozen) those with a trainable parameter. */
+    private void refreshActiveLayers() {
+        int n = 0;
+        lowestActive = layers;
+        for (int l = 0; l < layers; l++) {
+            if (!skipFrozen || model.weightsTrainable(l) || model.biasTrainable(l)) {
+                activeLayer[n] = l;
+                activeStart[n + 1] = activeStart[n] + (rowBlockStart[l + 1] - rowBlockStart[l]);
+                lowestActive = Math.min(lowestActive, l);
+                n++;
+            }
+        }
+        activeCount = n;
+        frozenVersion = model.trainableVersion();
+    }
+
+    /** Grows the buffers to hold {@code rows} samples (no-op when they already do). */
+    public void ensureCapacity(int rows) {
+        if (buffers != null && rows <= maxBatch) {
+            return;
+        }
+        buffers = new Buffers(layout, Buffers.maxRows("batchSize", layout, rows), Buffers.Use.TRAINING);
+        maxBatch = rows;
+        int maxSampleBlocks = blocks(rows, sampleBlock); // loss and accuracy partials, one per block
+        blockLoss = new double[maxSampleBlocks];
+        blockCorrect = new long[maxSampleBlocks];
+    }
+
+    /** Samples the buffers hold now. */
+    public int capacity() {
+        return maxBatch;
     }
 
     private static int blocks(int n, int size) {
-        return (n + size - 1) / size;
+        return n / size + (n % size == 0 ? 0 : 1);
     }
 
     /** The gradient of the last {@link #compute} call (live array). */
-    float[] gradients() {
+    public float[] gradients() {
         return gradients;
     }
 
     /** True when {@link #correct()} is meaningful (classification losses). */
-    boolean countsCorrect() {
-        Loss l = net.loss();
-        return l == Loss.CROSS_ENTROPY || ((l == Loss.BCE || l == Loss.BCE_WITH_LOGITS) && net.outputSize() == 1);
+    public boolean countsCorrect() {
+        return model.isClassifier();
     }
 
     /** Correctly classified samples in the last {@link #compute} call (argmax, or threshold for one output). */
-    long correct() {
+    public long correct() {
         long c = 0;
         for (int s = 0; s < lastBlocks; s++) {
             c += blockCorrect[s];
@@ -116,7 +163,7 @@ final class GradientEngine {
      * Mean loss of {@code batch} samples and, in {@link #gradients()}, its gradient. Inputs and targets are
      * assumed validated.
      */
-    double compute(float[] inputs, int inOff, float[] targets, int targetOff, int batch) {
+    public double compute(float[] inputs, int inOff, float[] targets, int targetOff, int batch) {
         if (batch < 1 || batch > maxBatch) {
             throw new IllegalArgumentException("batch: expected 1.." + maxBatch + ", got " + batch);
         }
@@ -125,11 +172,14 @@ final class GradientEngine {
         this.t = targets;
         this.tOff = targetOff;
         this.batch = batch;
-        this.scale = (float) Losses.meanFactor(net.loss(), batch, net.outputSize());
+        this.scale = (float) LossHead.meanFactor(model.loss(), batch, model.outputSize());
         int sampleBlocks = blocks(batch, sampleBlock);
         boolean inline = batch * macsPerSample < INLINE_MACS;
+        if (skipFrozen && frozenVersion != model.trainableVersion()) {
+            refreshActiveLayers();
+        }
         team.run(sampleBody, sampleBlocks, inline);
-        team.run(rowBody, rowBlockStart[layers], inline);
+        team.run(rowBody, activeStart[activeCount], inline);
         double loss = 0;
         for (int s = 0; s < sampleBlocks; s++) {
             loss += blockLoss[s];
@@ -137,62 +187,54 @@ final class GradientEngine {
         lastBlocks = sampleBlocks;
         x = null;
         t = null;
-        return loss * Losses.meanFactor(net.loss(), batch, net.outputSize());
+        return loss * LossHead.meanFactor(model.loss(), batch, model.outputSize());
     }
 
     /** Phase 1 for one sample block: forward through every layer, loss, and the dZ chain back to layer 0. */
     private void sampleBlockTask(int block) {
         int s0 = block * sampleBlock;
         int n = Math.min(sampleBlock, batch - s0);
-        float[] params = net.parameterArray();
-        float slope = net.leakyReluSlope();
-        for (int l = 0; l < layers; l++) {
-            int in = layout.inputs(l);
-            int out = layout.outputs(l);
-            float[] prev = l == 0 ? x : a[l - 1];
-            int prevOff = l == 0 ? xOff + s0 * in : s0 * in;
-            Activation act = net.activation(l);
-            kernels.gemmForward(prev, prevOff, n, params, layout.weightOffset(l), layout.biasOffset(l), out, in,
-                    z[l], s0 * out, a[l], s0 * out, act, slope);
-            if (act == Activation.SOFTMAX) {
-                for (int b = s0; b < s0 + n; b++) {
-                    ActivationMath.softmaxInPlace(a[l], b * out, out);
-                }
-            }
-        }
+        float[] params = model.parameters();
+        float slope = model.leakySlope();
+        float[][] z = buffers.z;
+        float[][] a = buffers.a;
+        float[][] dz = buffers.dz;
+        model.forward(x, xOff + s0 * layout.inputs(0), n, buffers, s0, null, 0);
         int last = layers - 1;
         int out = layout.outputs(last);
-        int tw = net.targetWidth();
+        int tw = model.targetWidth();
+        Activation lastAct = model.activation(last);
         double sum = 0;
         for (int b = s0; b < s0 + n; b++) {
-            sum += Losses.rowLossAndDelta(net.loss(), net.activation(last), slope, z[last], a[last], b * out, out,
+            sum += LossHead.rowLossAndDelta(model.loss(), lastAct, slope, z[last], a[last], b * out, out,
                     t, tOff + b * tw, dz[last], b * out, scale, b);
         }
         blockLoss[block] = sum;
         blockCorrect[block] = countCorrect(z[last], s0, n, out, tw);
-        for (int l = last; l > 0; l--) {
+        for (int l = last; l > lowestActive; l--) { // dz[l-1] only where a layer below trains
             int rows = layout.outputs(l);
             int cols = layout.inputs(l);
             kernels.gemmBackwardInput(dz[l], s0 * rows, n, params, layout.weightOffset(l), rows, cols, dz[l - 1],
                     s0 * cols);
-            kernels.activationBackward(net.activation(l - 1), slope, dz[l - 1], z[l - 1], a[l - 1], s0 * cols,
+            kernels.activationBackward(model.activation(l - 1), slope, dz[l - 1], z[l - 1], a[l - 1], s0 * cols,
                     n * cols);
         }
     }
 
     /** Phase 2 for one block of weight rows of one layer: dW and db summed over the whole batch. */
     private void rowBlockTask(int task) {
-        int l = 0;
-        while (task >= rowBlockStart[l + 1]) {
-            l++;
+        int i = 0;
+        while (task >= activeStart[i + 1]) {
+            i++;
         }
-        int r0 = (task - rowBlockStart[l]) * ROW_BLOCK;
+        int l = activeLayer[i];
+        int r0 = (task - activeStart[i]) * ROW_BLOCK;
         int out = layout.outputs(l);
         int in = layout.inputs(l);
         int rows = Math.min(ROW_BLOCK, out - r0);
-        float[] prev = l == 0 ? x : a[l - 1];
+        float[] prev = l == 0 ? x : buffers.a[l - 1];
         int prevOff = l == 0 ? xOff : 0;
-        kernels.gemmWeightGradient(dz[l], r0, out, batch, prev, prevOff, rows, in, gradients,
+        kernels.gemmWeightGradient(buffers.dz[l], r0, out, batch, prev, prevOff, rows, in, gradients,
                 layout.weightOffset(l) + r0 * in, layout.biasOffset(l) + r0);
     }
 
@@ -202,19 +244,8 @@ final class GradientEngine {
         }
         long c = 0;
         for (int b = s0; b < s0 + n; b++) {
-            float target = t[tOff + b * tw];
-            if (out == 1) {
-                int predicted = logits[b] > 0f ? 1 : 0; // sigmoid(z) > 0.5
-                c += predicted == Math.round(target) ? 1 : 0;
-            } else {
-                int predicted = 0;
-                for (int j = 1; j < out; j++) {
-                    if (logits[b * out + j] > logits[b * out + predicted]) {
-                        predicted = j;
-                    }
-                }
-                c += predicted == (int) target ? 1 : 0;
-            }
+            int actual = LossHead.actualClass(model.loss(), t[tOff + b * tw]);
+            c += LossHead.predictedClass(logits, b * out, out) == actual ? 1 : 0;
         }
         return c;
     }

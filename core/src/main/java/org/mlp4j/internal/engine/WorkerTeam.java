@@ -1,4 +1,4 @@
-package org.mlp4j;
+package org.mlp4j.internal.engine;
 
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RecursiveAction;
@@ -21,8 +21,10 @@ import java.util.concurrent.locks.LockSupport;
  * even once it is published; a helper announces itself in {@link #busy} and re-checks the phase before it
  * reads the phase's fields, and the caller changes those fields only when no helper is busy.
  */
-final class WorkerTeam {
-    interface Body {
+public final class WorkerTeam {
+    /** One phase's work, by index. */
+    public interface Body {
+        /** Runs index {@code index} of the phase. */
         void run(int index);
     }
 
@@ -45,7 +47,7 @@ final class WorkerTeam {
     private int count;
 
     /** A team of the calling thread and {@code helpers} tasks on {@code pool} (null: the caller alone). */
-    WorkerTeam(ForkJoinPool pool, int helpers) {
+    public WorkerTeam(ForkJoinPool pool, int helpers) {
         this.pool = pool;
         this.helpers = new Helper[pool == null ? 0 : helpers];
         for (int i = 0; i < this.helpers.length; i++) {
@@ -54,7 +56,7 @@ final class WorkerTeam {
     }
 
     /** Starts a session: helpers are submitted and stay available until {@link #end()}. */
-    void begin() {
+    public void begin() {
         if (session || helpers.length == 0) {
             return;
         }
@@ -71,7 +73,7 @@ final class WorkerTeam {
     }
 
     /** Ends the session: helpers return to the pool. */
-    void end() {
+    public void end() {
         if (session) {
             session = false;
             active = false;
@@ -82,7 +84,7 @@ final class WorkerTeam {
      * Runs {@code body.run(i)} for every {@code i < count} and returns when all have finished; rethrows
      * the first failure. {@code inline} forces the calling thread alone (work too small to share).
      */
-    void run(Body body, int count, boolean inline) {
+    public void run(Body body, int count, boolean inline) {
         if (inline || count <= 1 || helpers.length == 0) {
             for (int i = 0; i < count; i++) {
                 body.run(i);

@@ -1,18 +1,90 @@
-package org.mlp4j;
+package org.mlp4j.internal.engine;
 
+import org.mlp4j.Activation;
+import org.mlp4j.Loss;
 import org.mlp4j.internal.kernel.ActivationMath;
 
 /**
- * Loss values and the output layer's {@code dL/dz}, one sample (row) at a time, with PyTorch's formulas.
- * The scale factor carries the mean reduction ({@code 1/(B*out)} or {@code 1/B} for cross-entropy) so the
- * per-sample deltas add up to the batch mean's gradient.
+ * The loss head, the one place that knows what the output layer means: loss values and the output layer's
+ * {@code dL/dz} one sample (row) at a time with PyTorch's formulas, the classifier rule (which networks
+ * classify, argmax or the 0.5 threshold), and class probabilities from the outputs. The scale factor carries
+ * the mean reduction ({@code 1/(B*out)} or {@code 1/B} for cross-entropy) so the per-sample deltas add up
+ * to the batch mean's gradient.
  */
-final class Losses {
-    private Losses() {
+public final class LossHead {
+    private LossHead() {
+    }
+
+    /**
+     * True when a network with this loss and output width is a classifier: cross-entropy, or BCE (with or
+     * without logits) on one output.
+     */
+    public static boolean isClassifier(Loss loss, int outputs) {
+        return loss == Loss.CROSS_ENTROPY || ((loss == Loss.BCE || loss == Loss.BCE_WITH_LOGITS) && outputs == 1);
+    }
+
+    /** Number of classes of a classifier (the outputs for cross-entropy, 2 for a single BCE output). */
+    public static int classes(Loss loss, int outputs) {
+        return loss == Loss.CROSS_ENTROPY ? outputs : 2;
+    }
+
+    /**
+     * The predicted class from one row of the last layer's pre-activations {@code z[off, off+n)}: the first
+     * largest logit, or {@code z > 0} (sigmoid(z) > 0.5) for one output.
+     */
+    public static int predictedClass(float[] z, int off, int n) {
+        if (n == 1) {
+            return z[off] > 0f ? 1 : 0;
+        }
+        return argmax(z, off, n);
+    }
+
+    /** The actual class of a classifier's target: the class index, or {@code t >= 0.5} for one BCE output. */
+    public static int actualClass(Loss loss, float target) {
+        return loss == Loss.CROSS_ENTROPY ? (int) target : (target >= 0.5f ? 1 : 0);
+    }
+
+    /** Index of the first largest value of {@code v[off, off+n)}. */
+    public static int argmax(float[] v, int off, int n) {
+        int best = 0;
+        for (int j = 1; j < n; j++) {
+            if (v[off + j] > v[off + best]) {
+                best = j;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Why a network with this loss and output activation has no class probabilities, or null when it has:
+     * cross-entropy (logits or softmax) and BCE (logits or sigmoid) do; regression does not.
+     */
+    public static String noProbabilitiesReason(Loss loss, Activation last) {
+        if (loss == Loss.CROSS_ENTROPY || loss == Loss.BCE || loss == Loss.BCE_WITH_LOGITS) {
+            return null;
+        }
+        return "a network trained with loss " + loss.id() + " (output activation " + last.id()
+                + ") has no class probabilities; expected loss cross_entropy, bce or bce_with_logits";
+    }
+
+    /**
+     * Converts one row of outputs (after the last activation, as inference writes them) into probabilities
+     * in {@code dst[dOff, dOff+n)}: softmax of cross-entropy logits, sigmoid of BCE logits, a copy when the
+     * output layer already is softmax or sigmoid. {@code dst} may be {@code y} at the same offset.
+     */
+    public static void probabilities(Loss loss, Activation last, float[] y, int off, int n, float[] dst, int dOff) {
+        System.arraycopy(y, off, dst, dOff, n);
+        if (loss == Loss.CROSS_ENTROPY && last == Activation.IDENTITY) {
+            ActivationMath.softmaxInPlace(dst, dOff, n);
+        } else if (loss == Loss.BCE_WITH_LOGITS && last == Activation.IDENTITY) {
+            for (int j = 0; j < n; j++) {
+                dst[dOff + j] = ActivationMath.sigmoid(dst[dOff + j]);
+            }
+        }
     }
 
     /** The mean-reduction factor for a batch of {@code batch} samples with {@code outputs} outputs each. */
-    static double meanFactor(Loss loss, int batch, int outputs) {
+    public static double meanFactor(Loss loss, int batch, int outputs) {
         return loss == Loss.CROSS_ENTROPY ? 1.0 / batch : 1.0 / ((double) batch * outputs);
     }
 
@@ -20,7 +92,7 @@ final class Losses {
      * Adds this row's unscaled loss to the return value and writes {@code dL/dz} (already scaled) into
      * {@code dz[dzOff, dzOff+n)}. {@code z} and {@code a} are the last layer's pre-activation and activation.
      */
-    static double rowLossAndDelta(Loss loss, Activation act, float slope, float[] z, float[] a, int off, int n,
+    public static double rowLossAndDelta(Loss loss, Activation act, float slope, float[] z, float[] a, int off, int n,
                                   float[] target, int tOff, float[] dz, int dzOff, float scale, int sample) {
         switch (loss) {
             case CROSS_ENTROPY: {
@@ -77,7 +149,7 @@ final class Losses {
     }
 
     /** Unscaled loss of one row without gradients. */
-    static double rowLoss(Loss loss, float[] z, float[] a, int off, int n, float[] target, int tOff, int sample) {
+    public static double rowLoss(Loss loss, float[] z, float[] a, int off, int n, float[] target, int tOff, int sample) {
         switch (loss) {
             case CROSS_ENTROPY: {
                 int cls = classIndex(target[tOff], n, sample);
@@ -137,7 +209,8 @@ final class Losses {
         return sum;
     }
 
-    static int classIndex(float value, int classes, int sample) {
+    /** {@code value} as a class index in {@code [0, classes)}, else an error naming the sample. */
+    public static int classIndex(float value, int classes, int sample) {
         int cls = (int) value;
         if (cls != value || cls < 0 || cls >= classes) {
             throw new IllegalArgumentException("targets: class index of sample " + sample
@@ -147,7 +220,7 @@ final class Losses {
     }
 
     /** Validates a whole target array for {@code loss} (class indices, or finite values, in [0,1] for BCE). */
-    static void checkTargets(Loss loss, float[] targets, int tOff, int samples, int outputs) {
+    public static void checkTargets(Loss loss, float[] targets, int tOff, int samples, int outputs) {
         if (loss == Loss.CROSS_ENTROPY) {
             for (int s = 0; s < samples; s++) {
                 classIndex(targets[tOff + s], outputs, s);

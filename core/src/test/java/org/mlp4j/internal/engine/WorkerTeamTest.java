@@ -1,4 +1,4 @@
-package org.mlp4j;
+package org.mlp4j.internal.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
