@@ -2,6 +2,7 @@ package org.mlp4j;
 
 import org.mlp4j.internal.kernel.ActivationMath;
 import org.mlp4j.internal.kernel.Kernels;
+import org.mlp4j.internal.kernel.PackedWeights;
 
 /**
  * Loss and gradients of a mini-batch through the matrix kernels, in two parallel phases per step run by a
@@ -45,6 +46,7 @@ final class GradientEngine {
     private final float[][] dz;
     private final int[] rowBlockStart; // first phase-2 task of each layer; [layers] = total tasks
     private final float[] gradients;
+    private final PackedWeights packed; // the step's weights packed for the forward kernel
     private final double[] blockLoss;
     private final long[] blockCorrect;
     private final WorkerTeam team;
@@ -82,6 +84,7 @@ final class GradientEngine {
         }
         this.macsPerSample = 3 * macs; // forward, weight gradient, input gradient
         this.gradients = new float[layout.parameterCount()];
+        this.packed = new PackedWeights(kernels, layout);
         int maxSampleBlocks = blocks(maxBatch, sampleBlock); // loss and accuracy partials, one per block
         this.blockLoss = new double[maxSampleBlocks];
         this.blockCorrect = new long[maxSampleBlocks];
@@ -126,6 +129,7 @@ final class GradientEngine {
         this.tOff = targetOff;
         this.batch = batch;
         this.scale = (float) Losses.meanFactor(net.loss(), batch, net.outputSize());
+        packed.pack(net.parameterArray()); // the parameters change every step: pack cost is part of it
         int sampleBlocks = blocks(batch, sampleBlock);
         boolean inline = batch * macsPerSample < INLINE_MACS;
         team.run(sampleBody, sampleBlocks, inline);
@@ -152,8 +156,7 @@ final class GradientEngine {
             float[] prev = l == 0 ? x : a[l - 1];
             int prevOff = l == 0 ? xOff + s0 * in : s0 * in;
             Activation act = net.activation(l);
-            kernels.gemmForward(prev, prevOff, n, params, layout.weightOffset(l), layout.biasOffset(l), out, in,
-                    z[l], s0 * out, a[l], s0 * out, act, slope);
+            packed.forward(l, prev, prevOff, n, z[l], s0 * out, a[l], s0 * out, act, slope);
             if (act == Activation.SOFTMAX) {
                 for (int b = s0; b < s0 + n; b++) {
                     ActivationMath.softmaxInPlace(a[l], b * out, out);

@@ -8,6 +8,7 @@ import java.util.SplittableRandom;
 import org.mlp4j.internal.kernel.ActivationMath;
 import org.mlp4j.internal.kernel.KernelProvider;
 import org.mlp4j.internal.kernel.Kernels;
+import org.mlp4j.internal.kernel.PackedWeights;
 
 /**
  * A dense multilayer perceptron: an input width, then dense layers {@code a_i = act_i(a_{i-1} W_i^T + b_i)},
@@ -37,12 +38,10 @@ public final class Network {
     private final float[] params;
     private final Kernels kernels;
     /**
-     * Single-sample inference reads small layers from a transposed copy ({@code W^T} at the layer's weight
-     * offset), where the kernels' broadcast form needs no horizontal reductions. The copy is rebuilt lazily
-     * after any parameter change: {@link #version} counts changes, {@link #packedVersion} the copy's state.
+     * Inference reads the weights packed for the forward kernel, rebuilt lazily after any parameter change:
+     * {@link #version} counts changes, {@link #packedVersion} the packed copy's state.
      */
-    private final boolean[] transposedMatvec;
-    private final float[] matvecWeights;
+    private final PackedWeights packed;
     private volatile int version;
     private volatile int packedVersion = -1;
 
@@ -54,13 +53,7 @@ public final class Network {
         this.leakySlope = leakySlope;
         this.params = params;
         this.kernels = kernels;
-        this.transposedMatvec = new boolean[layout.layerCount()];
-        boolean any = false;
-        for (int l = 0; l < transposedMatvec.length; l++) {
-            transposedMatvec[l] = kernels.prefersTransposedMatvec(layout.outputs(l), layout.inputs(l));
-            any |= transposedMatvec[l];
-        }
-        this.matvecWeights = any ? new float[params.length] : null;
+        this.packed = new PackedWeights(kernels, layout);
     }
 
     /**
@@ -71,12 +64,12 @@ public final class Network {
         version++;
     }
 
-    /** The transposed copies of the small layers, rebuilt first if the parameters changed since. */
-    private float[] matvecWeights() {
+    /** The packed weights, rebuilt first if the parameters changed since. */
+    private PackedWeights packedWeights() {
         if (packedVersion != version) {
             repack();
         }
-        return matvecWeights;
+        return packed;
     }
 
     private synchronized void repack() {
@@ -84,13 +77,7 @@ public final class Network {
         if (packedVersion == v) {
             return;
         }
-        for (int l = 0; l < transposedMatvec.length; l++) {
-            if (transposedMatvec[l]) {
-                int off = layout.weightOffset(l);
-                kernels.transpose(params, off, layout.inputs(l), layout.outputs(l), layout.inputs(l), matvecWeights,
-                        off, layout.outputs(l));
-            }
-        }
+        packed.pack(params);
         packedVersion = v;
     }
 
@@ -249,17 +236,11 @@ public final class Network {
         float[] x = input;
         int xOff = inOff;
         int last = layout.layerCount() - 1;
-        float[] wt = matvecWeights == null ? null : matvecWeights();
+        PackedWeights pw = packedWeights();
         for (int l = 0; l <= last; l++) {
             float[] dst = l == last ? output : ws.activations[l];
             int dOff = l == last ? outOff : 0;
-            if (transposedMatvec[l]) {
-                kernels.denseForwardTransposed(wt, layout.weightOffset(l), params, layout.biasOffset(l),
-                        layout.outputs(l), layout.inputs(l), x, xOff, dst, dOff, activations[l], leakySlope);
-            } else {
-                kernels.denseForward(params, layout.weightOffset(l), layout.biasOffset(l), layout.outputs(l),
-                        layout.inputs(l), x, xOff, null, 0, dst, dOff, activations[l], leakySlope);
-            }
+            pw.forward(l, x, xOff, 1, null, 0, dst, dOff, activations[l], leakySlope);
             x = dst;
             xOff = dOff;
         }
@@ -301,17 +282,11 @@ public final class Network {
         float[] x = input;
         int xOff = inOff;
         int last = layout.layerCount() - 1;
-        float[] wt = zs == null && matvecWeights != null ? matvecWeights() : null;
+        PackedWeights pw = packedWeights();
         for (int l = 0; l <= last; l++) {
             int out = layout.outputs(l);
             float[] dst = l == last && output != null ? output : acts[l];
-            if (wt != null && transposedMatvec[l]) { // inference only: no pre-activations needed
-                kernels.gemmForwardTransposed(x, xOff, batch, wt, layout.weightOffset(l), params, layout.biasOffset(l),
-                        out, layout.inputs(l), dst, 0, activations[l], leakySlope);
-            } else {
-                kernels.gemmForward(x, xOff, batch, params, layout.weightOffset(l), layout.biasOffset(l), out,
-                        layout.inputs(l), zs == null ? null : zs[l], 0, dst, 0, activations[l], leakySlope);
-            }
+            pw.forward(l, x, xOff, batch, zs == null ? null : zs[l], 0, dst, 0, activations[l], leakySlope);
             if (activations[l] == Activation.SOFTMAX) {
                 for (int b = 0; b < batch; b++) {
                     ActivationMath.softmaxInPlace(dst, b * out, out);

@@ -55,6 +55,29 @@ public interface Kernels {
     // ---- mini-batch (matrix) kernels ----------------------------------------------------------------
 
     /**
+     * Length of the packed form of a {@code rows x cols} layer (weights and bias) that
+     * {@link #packWeights} writes and {@link #gemmForwardPacked} reads; the layout is private to the
+     * implementation (panels of output rows, k-major, zero-padded).
+     */
+    int packedWeightsLength(int rows, int cols);
+
+    /**
+     * Packs {@code W[rows][cols]} at {@code w[wOff]} and its bias {@code w[bOff, bOff+rows)} into
+     * {@code dst[dstOff, dstOff + packedWeightsLength(rows, cols))}.
+     */
+    void packWeights(float[] w, int wOff, int bOff, int rows, int cols, float[] dst, int dstOff);
+
+    /**
+     * Batched dense forward from packed weights: {@code Z[b,r] = bias[r] + sum_c A[b,c]*W[r,c]} with
+     * {@code Act[b,r] = act(Z[b,r])}; A is {@code [batch][cols]}, Z and Act {@code [batch][rows]}; {@code z}
+     * may be null; softmax is left to the caller. Each {@code Z[b,r]} is one fused multiply-add chain over
+     * {@code c} in increasing order, started at zero, plus the bias: the same bits on every implementation,
+     * tile shape, thread count and JIT tier.
+     */
+    void gemmForwardPacked(float[] a, int aOff, int batch, float[] packed, int pOff, int rows, int cols,
+                           float[] z, int zOff, float[] act, int actOff, Activation activation, float slope);
+
+    /**
      * Batched dense forward: {@code Z[b,r] = bias[r] + sum_c A[b,c]*W[r,c]} for {@code b < batch}, with
      * {@code Act[b,r] = act(Z[b,r])}; A is {@code [batch][cols]}, Z and Act are {@code [batch][rows]}.
      * {@code z} may be null. Softmax is left to the caller.

@@ -80,7 +80,7 @@ public final class ScalarKernels implements Kernels {
             float d = delta[deltaOff + r];
             int row = wOff + r * cols;
             for (int c = 0; c < cols; c++) {
-                dx[dxOff + c] += d * w[row + c];
+                dx[dxOff + c] = Math.fma(d, w[row + c], dx[dxOff + c]);
             }
         }
     }
@@ -92,9 +92,43 @@ public final class ScalarKernels implements Kernels {
             float d = delta[deltaOff + r];
             int row = gOff + r * cols;
             for (int c = 0; c < cols; c++) {
-                g[row + c] += d * x[xOff + c];
+                g[row + c] = Math.fma(d, x[xOff + c], g[row + c]);
             }
             g[gbOff + r] += d;
+        }
+    }
+
+    @Override
+    public int packedWeightsLength(int rows, int cols) {
+        return rows * (cols + 1);
+    }
+
+    /** Panels one row wide: each weight row followed by its bias. */
+    @Override
+    public void packWeights(float[] w, int wOff, int bOff, int rows, int cols, float[] dst, int dstOff) {
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(w, wOff + r * cols, dst, dstOff + r * (cols + 1), cols);
+            dst[dstOff + r * (cols + 1) + cols] = w[bOff + r];
+        }
+    }
+
+    @Override
+    public void gemmForwardPacked(float[] a, int aOff, int batch, float[] packed, int pOff, int rows, int cols,
+                                  float[] z, int zOff, float[] act, int actOff, Activation activation, float slope) {
+        for (int b = 0; b < batch; b++) {
+            int x = aOff + b * cols;
+            for (int r = 0; r < rows; r++) {
+                int row = pOff + r * (cols + 1);
+                float s = 0f;
+                for (int c = 0; c < cols; c++) {
+                    s = Math.fma(a[x + c], packed[row + c], s);
+                }
+                float zr = s + packed[row + cols];
+                if (z != null) {
+                    z[zOff + b * rows + r] = zr;
+                }
+                act[actOff + b * rows + r] = ActivationMath.apply(activation, zr, slope);
+            }
         }
     }
 

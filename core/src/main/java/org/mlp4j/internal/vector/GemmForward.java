@@ -1,10 +1,9 @@
 package org.mlp4j.internal.vector;
 
-import static org.mlp4j.internal.vector.VectorKernels.LANES;
-import static org.mlp4j.internal.vector.VectorKernels.SPECIES;
+import static org.mlp4j.internal.vector.VectorShape.LANES;
+import static org.mlp4j.internal.vector.VectorShape.SPECIES;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import org.mlp4j.Activation;
 
 /**
@@ -26,7 +25,7 @@ final class GemmForward {
         float[] pre = z != null ? z : act;
         int preOff = z != null ? zOff : actOff;
         blocks(a, aOff, batch, w, wOff, bOff, rows, cols, pre, preOff);
-        VectorKernels.activationForward(activation, slope, pre, preOff, act, actOff, batch * rows);
+        VectorOps.activationForward(activation, slope, pre, preOff, act, actOff, batch * rows);
     }
 
     private static void blocks(float[] a, int aOff, int batch, float[] w, int wOff, int bOff, int rows, int cols,
@@ -54,7 +53,7 @@ final class GemmForward {
 
     private static void single(float[] a, int aOff, float[] w, int wOff, int bOff, int rows, int cols, int b, int r,
                                float[] z, int zOff) {
-        z[zOff + b * rows + r] = VectorKernels.dot(w, wOff + r * cols, a, aOff + b * cols, cols) + w[bOff + r];
+        z[zOff + b * rows + r] = VectorOps.dot(w, wOff + r * cols, a, aOff + b * cols, cols) + w[bOff + r];
     }
 
     /** The 4 x 3 micro-kernel: samples b..b+3 (rows of A at a0) times weight rows r..r+2 (at w0). */
@@ -100,18 +99,18 @@ final class GemmForward {
             c31 = av.fma(w1v, c31);
             c32 = av.fma(w2v, c32);
         }
-        float s00 = c00.reduceLanes(VectorOperators.ADD);
-        float s01 = c01.reduceLanes(VectorOperators.ADD);
-        float s02 = c02.reduceLanes(VectorOperators.ADD);
-        float s10 = c10.reduceLanes(VectorOperators.ADD);
-        float s11 = c11.reduceLanes(VectorOperators.ADD);
-        float s12 = c12.reduceLanes(VectorOperators.ADD);
-        float s20 = c20.reduceLanes(VectorOperators.ADD);
-        float s21 = c21.reduceLanes(VectorOperators.ADD);
-        float s22 = c22.reduceLanes(VectorOperators.ADD);
-        float s30 = c30.reduceLanes(VectorOperators.ADD);
-        float s31 = c31.reduceLanes(VectorOperators.ADD);
-        float s32 = c32.reduceLanes(VectorOperators.ADD);
+        float s00 = VectorOps.sumLanesInOrder(c00);
+        float s01 = VectorOps.sumLanesInOrder(c01);
+        float s02 = VectorOps.sumLanesInOrder(c02);
+        float s10 = VectorOps.sumLanesInOrder(c10);
+        float s11 = VectorOps.sumLanesInOrder(c11);
+        float s12 = VectorOps.sumLanesInOrder(c12);
+        float s20 = VectorOps.sumLanesInOrder(c20);
+        float s21 = VectorOps.sumLanesInOrder(c21);
+        float s22 = VectorOps.sumLanesInOrder(c22);
+        float s30 = VectorOps.sumLanesInOrder(c30);
+        float s31 = VectorOps.sumLanesInOrder(c31);
+        float s32 = VectorOps.sumLanesInOrder(c32);
         for (; k < cols; k++) { // column tail, outside the vector loop
             float x0 = w[w0 + k];
             float x1 = w[w1 + k];

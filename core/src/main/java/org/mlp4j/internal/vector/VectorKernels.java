@@ -1,8 +1,12 @@
 package org.mlp4j.internal.vector;
 
+import static org.mlp4j.internal.vector.VectorShape.LANES;
+import static org.mlp4j.internal.vector.VectorShape.SPECIES;
+import static org.mlp4j.internal.vector.VectorOps.activationForward;
+import static org.mlp4j.internal.vector.VectorOps.dot;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 import org.mlp4j.Activation;
 import org.mlp4j.internal.kernel.ActivationMath;
 import org.mlp4j.internal.kernel.Kernels;
@@ -24,9 +28,6 @@ import org.mlp4j.internal.kernel.ScalarKernels;
  * Edges (row/sample remainders, column tails) are handled outside the micro-kernels.
  */
 public final class VectorKernels implements Kernels {
-
-    static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
-    static final int LANES = SPECIES.length();
 
     /** Declared after the species: static initialisers run in order. */
     public static final VectorKernels INSTANCE = new VectorKernels();
@@ -71,10 +72,10 @@ public final class VectorKernels implements Kernels {
                 acc2 = FloatVector.fromArray(SPECIES, w, r2 + c).fma(xv, acc2);
                 acc3 = FloatVector.fromArray(SPECIES, w, r3 + c).fma(xv, acc3);
             }
-            float s0 = acc0.reduceLanes(VectorOperators.ADD);
-            float s1 = acc1.reduceLanes(VectorOperators.ADD);
-            float s2 = acc2.reduceLanes(VectorOperators.ADD);
-            float s3 = acc3.reduceLanes(VectorOperators.ADD);
+            float s0 = VectorOps.sumLanesInOrder(acc0);
+            float s1 = VectorOps.sumLanesInOrder(acc1);
+            float s2 = VectorOps.sumLanesInOrder(acc2);
+            float s3 = VectorOps.sumLanesInOrder(acc3);
             for (; c < cols; c++) {
                 float xc = x[xOff + c];
                 s0 += w[r0 + c] * xc;
@@ -159,7 +160,7 @@ public final class VectorKernels implements Kernels {
         // R = W^T rows; then bias and activation in one sweep per sample row.
         broadcastGemm(batch, rows, cols, a, aOff, cols, 1, wt, wtOff, rows, act, actOff, rows, false);
         for (int b = 0; b < batch; b++) {
-            add(act, actOff + b * rows, bias, bOff, rows);
+            VectorOps.add(act, actOff + b * rows, bias, bOff, rows);
         }
         activationForward(activation, slope, act, actOff, act, actOff, batch * rows);
     }
@@ -181,61 +182,6 @@ public final class VectorKernels implements Kernels {
                 }
             }
         }
-    }
-
-    /**
-     * {@code dst[i] = act(src[i])} over {@code len} elements (src may equal dst): vector code for the
-     * piecewise-linear activations, the shared scalar code for the transcendental ones.
-     */
-    static void activationForward(Activation act, float slope, float[] src, int srcOff, float[] dst, int dstOff,
-                                  int len) {
-        int i = 0;
-        int bound = SPECIES.loopBound(len);
-        switch (act) {
-            case RELU:
-                for (; i < bound; i += LANES) {
-                    FloatVector.fromArray(SPECIES, src, srcOff + i).max(0f).intoArray(dst, dstOff + i);
-                }
-                break;
-            case LEAKY_RELU:
-                for (; i < bound; i += LANES) {
-                    FloatVector v = FloatVector.fromArray(SPECIES, src, srcOff + i);
-                    v.blend(v.mul(slope), v.compare(VectorOperators.LE, 0f)).intoArray(dst, dstOff + i);
-                }
-                break;
-            case IDENTITY:
-            case SOFTMAX:
-                if (src != dst || srcOff != dstOff) {
-                    System.arraycopy(src, srcOff, dst, dstOff, len);
-                }
-                return;
-            default:
-                break;
-        }
-        for (; i < len; i++) {
-            dst[dstOff + i] = ActivationMath.apply(act, src[srcOff + i], slope);
-        }
-    }
-
-    /** Dot product with two accumulators (hides FMA latency), then a scalar tail. */
-    static float dot(float[] u, int uOff, float[] v, int vOff, int n) {
-        FloatVector acc0 = FloatVector.zero(SPECIES);
-        FloatVector acc1 = FloatVector.zero(SPECIES);
-        int i = 0;
-        int bound2 = n - 2 * LANES + 1;
-        for (; i < bound2; i += 2 * LANES) {
-            acc0 = FloatVector.fromArray(SPECIES, u, uOff + i).fma(FloatVector.fromArray(SPECIES, v, vOff + i), acc0);
-            acc1 = FloatVector.fromArray(SPECIES, u, uOff + i + LANES)
-                    .fma(FloatVector.fromArray(SPECIES, v, vOff + i + LANES), acc1);
-        }
-        for (; i < SPECIES.loopBound(n); i += LANES) {
-            acc0 = FloatVector.fromArray(SPECIES, u, uOff + i).fma(FloatVector.fromArray(SPECIES, v, vOff + i), acc0);
-        }
-        float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            s += u[uOff + i] * v[vOff + i];
-        }
-        return s;
     }
 
     @Override
@@ -270,6 +216,22 @@ public final class VectorKernels implements Kernels {
     // ================================================================================================
 
     @Override
+    public int packedWeightsLength(int rows, int cols) {
+        return PackedGemm.packedLength(rows, cols);
+    }
+
+    @Override
+    public void packWeights(float[] w, int wOff, int bOff, int rows, int cols, float[] dst, int dstOff) {
+        PackedGemm.pack(w, wOff, bOff, rows, cols, dst, dstOff);
+    }
+
+    @Override
+    public void gemmForwardPacked(float[] a, int aOff, int batch, float[] packed, int pOff, int rows, int cols,
+                                  float[] z, int zOff, float[] act, int actOff, Activation activation, float slope) {
+        PackedGemm.forward(a, aOff, batch, packed, pOff, rows, cols, z, zOff, act, actOff, activation, slope);
+    }
+
+    @Override
     public void gemmForward(float[] a, int aOff, int batch, float[] w, int wOff, int bOff, int rows, int cols,
                             float[] z, int zOff, float[] act, int actOff, Activation activation, float slope) {
         GemmForward.run(a, aOff, batch, w, wOff, bOff, rows, cols, z, zOff, act, actOff, activation, slope);
@@ -289,7 +251,7 @@ public final class VectorKernels implements Kernels {
         broadcastGemm(rows, cols, batch, dz, dzOff, 1, dzStride, a, aOff, cols, g, gOff, cols, false);
         java.util.Arrays.fill(g, gbOff, gbOff + rows, 0f);
         for (int b = 0; b < batch; b++) {
-            add(g, gbOff, dz, dzOff + b * dzStride, rows);
+            VectorOps.add(g, gbOff, dz, dzOff + b * dzStride, rows);
         }
     }
 
@@ -359,18 +321,6 @@ public final class VectorKernels implements Kernels {
         }
     }
 
-    /** {@code dst[dOff + i] += src[sOff + i]} for i < len. */
-    static void add(float[] dst, int dOff, float[] src, int sOff, int len) {
-        int i = 0;
-        for (; i < SPECIES.loopBound(len); i += LANES) {
-            FloatVector.fromArray(SPECIES, dst, dOff + i).add(FloatVector.fromArray(SPECIES, src, sOff + i))
-                    .intoArray(dst, dOff + i);
-        }
-        for (; i < len; i++) {
-            dst[dOff + i] += src[sOff + i];
-        }
-    }
-
     @Override
     public void scale(float[] a, int off, int len, float s) {
         int end = off + len;
@@ -415,7 +365,7 @@ public final class VectorKernels implements Kernels {
                 FloatVector v = FloatVector.fromArray(SPECIES, a, i);
                 acc = v.fma(v, acc);
             }
-            float block = acc.reduceLanes(VectorOperators.ADD);
+            float block = VectorOps.sumLanesInOrder(acc);
             if (Float.isFinite(block)) {
                 total += block;
             } else { // squares beyond Float.MAX_VALUE (|a| > ~1.8e19): redo this block in double

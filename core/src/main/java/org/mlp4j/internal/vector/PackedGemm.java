@@ -1,0 +1,150 @@
+package org.mlp4j.internal.vector;
+
+import static org.mlp4j.internal.vector.VectorShape.LANES;
+
+import org.mlp4j.Activation;
+import org.mlp4j.internal.kernel.ActivationMath;
+
+/**
+ * Forward GEMM over packed weight panels, {@code Out[b, r] = act(bias[r] + sum_k A[b, k] W[r, k])}, in broadcast
+ * form: no horizontal reductions anywhere.
+ *
+ * <p><b>Packed layout.</b> {@code W^T} is cut into panels of {@code nrf = vectors * LANES} output rows. Panel
+ * {@code q} is {@code (cols + 1) * nrf} floats: for each k in order the {@code nrf} weights
+ * {@code W[q*nrf + j, k]}, then the {@code nrf} biases; rows past the layer's edge are zero. A micro-kernel
+ * keeps an MR x nrf block of outputs in registers, streams the panel (contiguous) and broadcasts
+ * {@code A[b, k]}; bias and activation are applied in registers before the one store.
+ *
+ * <p><b>Tiles</b> (the measurements behind each constant are beside it). Edges stay outside the
+ * micro-kernels: sample remainders use the 4-row and 1-row tiles, a partial last panel is computed into a
+ * per-thread scratch tile and its valid columns copied out. A single sample reads four panels at a time
+ * (eight independent FMA chains instead of two).
+ */
+final class PackedGemm {
+    /**
+     * Samples per register block. 512-bit (AVX-512, 32 registers): 8 x 2 vectors = 16 accumulators. 256 and
+     * 128 bits (AVX2 and SSE have 16 registers): 6 x 2 = 12 accumulators + 2 weights + 1 broadcast, MLAS's
+     * AVX2 shape. Measured: see {@link #MR_MEASURED}.
+     */
+    static final int MR = LANES >= 16 ? 8 : 6;
+    /** Where {@link #MR} was measured (JMH GemmBenchmark.forwardPacked, 784x256, B=128, 1 thread). */
+    static final String MR_MEASURED = "see docs/performance.md";
+
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[2 * 8 * 2 * LANES]);
+
+    private PackedGemm() {
+    }
+
+    /** Vectors per panel for a layer of {@code rows} outputs: one for narrow layers (10 or 1 outputs), else two. */
+    static int vectors(int rows) {
+        return rows <= LANES ? 1 : 2;
+    }
+
+    static int panelWidth(int rows) {
+        return vectors(rows) * LANES;
+    }
+
+    static int packedLength(int rows, int cols) {
+        int nrf = panelWidth(rows);
+        int panels = (rows + nrf - 1) / nrf;
+        return panels * (cols + 1) * nrf;
+    }
+
+    /** Packs {@code W[rows][cols]} at {@code w[wOff]} and its bias at {@code w[bOff]} into {@code dst[dstOff]}. */
+    static void pack(float[] w, int wOff, int bOff, int rows, int cols, float[] dst, int dstOff) {
+        int nrf = panelWidth(rows);
+        int panelSize = (cols + 1) * nrf;
+        for (int r0 = 0, p = dstOff; r0 < rows; r0 += nrf, p += panelSize) {
+            int n = Math.min(nrf, rows - r0);
+            // Row by row: contiguous reads of W, writes of stride nrf that stay within the panel.
+            for (int j = 0; j < n; j++) {
+                int src = wOff + (r0 + j) * cols;
+                int d = p + j;
+                for (int k = 0; k < cols; k++, d += nrf) {
+                    dst[d] = w[src + k];
+                }
+                dst[p + cols * nrf + j] = w[bOff + r0 + j];
+            }
+            for (int j = n; j < nrf; j++) { // zero padding of the last panel
+                for (int k = 0, d = p + j; k <= cols; k++, d += nrf) {
+                    dst[d] = 0f;
+                }
+            }
+        }
+    }
+
+    static void forward(float[] a, int aOff, int batch, float[] p, int pOff, int rows, int cols, float[] z, int zOff,
+                        float[] out, int oOff, Activation act, float slope) {
+        int v = vectors(rows);
+        int nrf = v * LANES;
+        int panelSize = (cols + 1) * nrf;
+        int full = rows / nrf;
+        int rem = rows - full * nrf;
+        int mode = act == Activation.RELU ? PackedTiles.RELU
+                : act == Activation.LEAKY_RELU ? PackedTiles.LEAKY : PackedTiles.NONE;
+        boolean sweep = mode == PackedTiles.NONE && act != Activation.IDENTITY && act != Activation.SOFTMAX;
+        float[] scratch = rem > 0 ? SCRATCH.get() : null;
+        int b = 0;
+        while (b < batch) {
+            int left = batch - b;
+            int mr = left >= MR ? MR : left >= 6 ? 6 : left >= 4 ? 4 : 1;
+            int ai = aOff + b * cols;
+            int zi = z == null ? 0 : zOff + b * rows;
+            int oi = oOff + b * rows;
+            int q = 0;
+            if (mr == 1) { // one sample: four panels per pass for eight independent FMA chains
+                for (; q + 4 <= full; q += 4) {
+                    int c = q * nrf;
+                    if (v == 2) {
+                        PackedTiles.t1x2p4(cols, a, ai, cols, p, pOff + q * panelSize, panelSize, z, zi + c, out,
+                                oi + c, rows, mode, slope);
+                    } else {
+                        PackedTiles.t1x1p4(cols, a, ai, cols, p, pOff + q * panelSize, panelSize, z, zi + c, out,
+                                oi + c, rows, mode, slope);
+                    }
+                }
+            }
+            for (; q < full; q++) {
+                int c = q * nrf;
+                tile(mr, v, cols, a, ai, p, pOff + q * panelSize, z, zi + c, out, oi + c, rows, mode, slope);
+            }
+            if (rem > 0) { // partial last panel: into the scratch tile, then the valid columns out
+                int zs = mr * nrf;
+                tile(mr, v, cols, a, ai, p, pOff + full * panelSize, z == null ? null : scratch, zs, scratch, 0, nrf,
+                        mode, slope);
+                int c = full * nrf;
+                for (int i = 0; i < mr; i++) {
+                    System.arraycopy(scratch, i * nrf, out, oi + i * rows + c, rem);
+                    if (z != null) {
+                        System.arraycopy(scratch, zs + i * nrf, z, zi + i * rows + c, rem);
+                    }
+                }
+            }
+            if (sweep) { // transcendental activations: scalar code on the block while it is in L1
+                for (int i = oi, end = oi + mr * rows; i < end; i++) {
+                    out[i] = ActivationMath.apply(act, out[i], slope);
+                }
+            }
+            b += mr;
+        }
+    }
+
+    private static void tile(int mr, int v, int cols, float[] a, int ai, float[] p, int pi, float[] z, int zi,
+                             float[] out, int oi, int os, int mode, float slope) {
+        int ps = (cols + 1) * v * LANES; // unused by one-panel tiles
+        if (v == 2) {
+            switch (mr) {
+                case 8: PackedTiles.t8x2(cols, a, ai, cols, p, pi, ps, z, zi, out, oi, os, mode, slope); return;
+                case 6: PackedTiles.t6x2(cols, a, ai, cols, p, pi, ps, z, zi, out, oi, os, mode, slope); return;
+                case 4: PackedTiles.t4x2(cols, a, ai, cols, p, pi, ps, z, zi, out, oi, os, mode, slope); return;
+                default: PackedTiles.t1x2(cols, a, ai, cols, p, pi, ps, z, zi, out, oi, os, mode, slope); return;
+            }
+        }
+        switch (mr) {
+            case 8: PackedTiles.t8x1(cols, a, ai, cols, p, pi, ps, z, zi, out, oi, os, mode, slope); return;
+            case 6: PackedTiles.t6x1(cols, a, ai, cols, p, pi, ps, z, zi, out, oi, os, mode, slope); return;
+            case 4: PackedTiles.t4x1(cols, a, ai, cols, p, pi, ps, z, zi, out, oi, os, mode, slope); return;
+            default: PackedTiles.t1x1(cols, a, ai, cols, p, pi, ps, z, zi, out, oi, os, mode, slope); return;
+        }
+    }
+}
