@@ -24,15 +24,31 @@ final class PackedGemm {
     /**
      * Samples per register block. 512-bit (AVX-512, 32 registers): 8 x 2 vectors = 16 accumulators. 256 and
      * 128 bits (AVX2 and SSE have 16 registers): 6 x 2 = 12 accumulators + 2 weights + 1 broadcast, MLAS's
-     * AVX2 shape. Measured: see {@link #MR_MEASURED}.
+     * AVX2 shape. The system property {@value #MR_PROPERTY} (4, 6 or 8) overrides it, for measuring.
+     * Measured (JMH GemmBenchmark.gemmForward, 1 thread, GFLOP/s at 784x256 / 256x128, B=128; see the
+     * commit that set it): (filled in below).
      */
-    static final int MR = LANES >= 16 ? 8 : 6;
-    /** Where {@link #MR} was measured (JMH GemmBenchmark.forwardPacked, 784x256, B=128, 1 thread). */
-    static final String MR_MEASURED = "see docs/performance.md";
+    static final int MR = rowsPerBlock();
+    static final String MR_PROPERTY = "mlp4j.packedGemm.mr";
+
+    private static final int PACK_KB = 16;
 
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[2 * 8 * 2 * LANES]);
 
     private PackedGemm() {
+    }
+
+    private static int rowsPerBlock() {
+        String v = System.getProperty(MR_PROPERTY);
+        if (v == null) {
+            return LANES >= 16 ? 8 : 6;
+        }
+        switch (v.trim()) {
+            case "4": return 4;
+            case "6": return 6;
+            case "8": return 8;
+            default: throw new IllegalArgumentException(MR_PROPERTY + ": expected 4, 6 or 8, got '" + v + "'");
+        }
     }
 
     /** Vectors per panel for a layer of {@code rows} outputs: one for narrow layers (10 or 1 outputs), else two. */
@@ -56,13 +72,19 @@ final class PackedGemm {
         int panelSize = (cols + 1) * nrf;
         for (int r0 = 0, p = dstOff; r0 < rows; r0 += nrf, p += panelSize) {
             int n = Math.min(nrf, rows - r0);
-            // Row by row: contiguous reads of W, writes of stride nrf that stay within the panel.
-            for (int j = 0; j < n; j++) {
-                int src = wOff + (r0 + j) * cols;
-                int d = p + j;
-                for (int k = 0; k < cols; k++, d += nrf) {
-                    dst[d] = w[src + k];
+            // Blocks of KB columns: a block's KB destination lines (KB * nrf floats) stay in L1 while the n rows
+            // are read 64 bytes at a time. Row by row over all k was 3x slower at 784x256 (its 784 lines of
+            // destination, 100 KB, do not fit L1).
+            for (int k0 = 0; k0 < cols; k0 += PACK_KB) {
+                int k1 = Math.min(cols, k0 + PACK_KB);
+                for (int j = 0; j < n; j++) {
+                    int src = wOff + (r0 + j) * cols;
+                    for (int k = k0, d = p + k0 * nrf + j; k < k1; k++, d += nrf) {
+                        dst[d] = w[src + k];
+                    }
                 }
+            }
+            for (int j = 0; j < n; j++) {
                 dst[p + cols * nrf + j] = w[bOff + r0 + j];
             }
             for (int j = n; j < nrf; j++) { // zero padding of the last panel
@@ -87,7 +109,7 @@ final class PackedGemm {
         int b = 0;
         while (b < batch) {
             int left = batch - b;
-            int mr = left >= MR ? MR : left >= 6 ? 6 : left >= 4 ? 4 : 1;
+            int mr = left >= MR ? MR : left >= 6 && MR > 6 ? 6 : left >= 4 ? 4 : 1;
             int ai = aOff + b * cols;
             int zi = z == null ? 0 : zOff + b * rows;
             int oi = oOff + b * rows;
