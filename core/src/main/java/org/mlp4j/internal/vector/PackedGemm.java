@@ -3,7 +3,6 @@ package org.mlp4j.internal.vector;
 import static org.mlp4j.internal.vector.VectorShape.LANES;
 
 import org.mlp4j.Activation;
-import org.mlp4j.internal.kernel.ActivationMath;
 
 /**
  * Forward GEMM over packed weight panels, {@code Out[b, r] = act(bias[r] + sum_k A[b, k] W[r, k])}, in broadcast
@@ -13,7 +12,8 @@ import org.mlp4j.internal.kernel.ActivationMath;
  * {@code q} is {@code (cols + 1) * nrf} floats: for each k in order the {@code nrf} weights
  * {@code W[q*nrf + j, k]}, then the {@code nrf} biases; rows past the layer's edge are zero. A micro-kernel
  * keeps an MR x nrf block of outputs in registers, streams the panel (contiguous) and broadcasts
- * {@code A[b, k]}; bias and activation are applied in registers before the one store.
+ * {@code A[b, k]}; the bias is added in registers before the one store, and the activation runs over the
+ * block's rows right after, while they are in L1 (see {@link PackedTiles} for why not in registers).
  *
  * <p><b>Tiles</b> (the measurements behind each constant are beside it). Edges stay outside the
  * micro-kernels: sample remainders use the 4-row and 1-row tiles, a partial last panel is computed into a
@@ -33,7 +33,7 @@ final class PackedGemm {
 
     private static final int PACK_KB = 16;
 
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[2 * 8 * 2 * LANES]);
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[8 * 2 * LANES]);
 
     private PackedGemm() {
     }
@@ -102,71 +102,56 @@ final class PackedGemm {
         int panelSize = (cols + 1) * nrf;
         int full = rows / nrf;
         int rem = rows - full * nrf;
-        int mode = act == Activation.RELU ? PackedTiles.RELU
-                : act == Activation.LEAKY_RELU ? PackedTiles.LEAKY : PackedTiles.NONE;
-        boolean sweep = mode == PackedTiles.NONE && act != Activation.IDENTITY && act != Activation.SOFTMAX;
+        float[] pre = z != null ? z : out; // the tiles store bias + sum here; the activation follows per block
+        int preOff = z != null ? zOff : oOff;
         float[] scratch = rem > 0 ? SCRATCH.get() : null;
         int b = 0;
         while (b < batch) {
             int left = batch - b;
             int mr = left >= MR ? MR : left >= 6 && MR > 6 ? 6 : left >= 4 ? 4 : 1;
             int ai = aOff + b * cols;
-            int zi = z == null ? 0 : zOff + b * rows;
-            int oi = oOff + b * rows;
+            int pi = preOff + b * rows;
             int q = 0;
             if (mr == 1) { // one sample: four panels per pass for eight independent FMA chains
                 for (; q + 4 <= full; q += 4) {
-                    int c = q * nrf;
                     if (v == 2) {
-                        PackedTiles.t1x2p4(cols, a, ai, cols, p, pOff + q * panelSize, panelSize, z, zi + c, out,
-                                oi + c, rows, mode, slope);
+                        PackedTiles.t1x2p4(cols, a, ai, cols, p, pOff + q * panelSize, panelSize, pre, pi + q * nrf, rows);
                     } else {
-                        PackedTiles.t1x1p4(cols, a, ai, cols, p, pOff + q * panelSize, panelSize, z, zi + c, out,
-                                oi + c, rows, mode, slope);
+                        PackedTiles.t1x1p4(cols, a, ai, cols, p, pOff + q * panelSize, panelSize, pre, pi + q * nrf, rows);
                     }
                 }
             }
             for (; q < full; q++) {
-                int c = q * nrf;
-                tile(mr, v, cols, a, ai, p, pOff + q * panelSize, z, zi + c, out, oi + c, rows, mode, slope);
+                tile(mr, v, cols, a, ai, p, pOff + q * panelSize, pre, pi + q * nrf, rows);
             }
             if (rem > 0) { // partial last panel: into the scratch tile, then the valid columns out
-                int zs = mr * nrf;
-                tile(mr, v, cols, a, ai, p, pOff + full * panelSize, z == null ? null : scratch, zs, scratch, 0, nrf,
-                        mode, slope);
-                int c = full * nrf;
+                tile(mr, v, cols, a, ai, p, pOff + full * panelSize, scratch, 0, nrf);
                 for (int i = 0; i < mr; i++) {
-                    System.arraycopy(scratch, i * nrf, out, oi + i * rows + c, rem);
-                    if (z != null) {
-                        System.arraycopy(scratch, zs + i * nrf, z, zi + i * rows + c, rem);
-                    }
+                    System.arraycopy(scratch, i * nrf, pre, pi + i * rows + full * nrf, rem);
                 }
             }
-            if (sweep) { // transcendental activations: scalar code on the block while it is in L1
-                for (int i = oi, end = oi + mr * rows; i < end; i++) {
-                    out[i] = ActivationMath.apply(act, out[i], slope);
-                }
-            }
+            // the block's mr rows are contiguous: one activation sweep while they are in L1
+            VectorOps.activationForward(act, slope, pre, pi, out, oOff + b * rows, mr * rows);
             b += mr;
         }
     }
 
-    private static void tile(int mr, int v, int cols, float[] a, int ai, float[] p, int pi, float[] z, int zi,
-                             float[] out, int oi, int os, int mode, float slope) {
+    private static void tile(int mr, int v, int cols, float[] a, int ai, float[] p, int pi, float[] out, int oi,
+                             int os) {
         int ps = (cols + 1) * v * LANES; // unused by one-panel tiles
         if (v == 2) {
             switch (mr) {
-                case 8: PackedTiles.t8x2(cols, a, ai, cols, p, pi, ps, z, zi, out, oi, os, mode, slope); return;
-                case 6: PackedTiles.t6x2(cols, a, ai, cols, p, pi, ps, z, zi, out, oi, os, mode, slope); return;
-                case 4: PackedTiles.t4x2(cols, a, ai, cols, p, pi, ps, z, zi, out, oi, os, mode, slope); return;
-                default: PackedTiles.t1x2(cols, a, ai, cols, p, pi, ps, z, zi, out, oi, os, mode, slope); return;
+                case 8: PackedTiles.t8x2(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
+                case 6: PackedTiles.t6x2(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
+                case 4: PackedTiles.t4x2(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
+                default: PackedTiles.t1x2(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
             }
         }
         switch (mr) {
-            case 8: PackedTiles.t8x1(cols, a, ai, cols, p, pi, ps, z, zi, out, oi, os, mode, slope); return;
-            case 6: PackedTiles.t6x1(cols, a, ai, cols, p, pi, ps, z, zi, out, oi, os, mode, slope); return;
-            case 4: PackedTiles.t4x1(cols, a, ai, cols, p, pi, ps, z, zi, out, oi, os, mode, slope); return;
-            default: PackedTiles.t1x1(cols, a, ai, cols, p, pi, ps, z, zi, out, oi, os, mode, slope); return;
+            case 8: PackedTiles.t8x1(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
+            case 6: PackedTiles.t6x1(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
+            case 4: PackedTiles.t4x1(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
+            default: PackedTiles.t1x1(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
         }
     }
 }
