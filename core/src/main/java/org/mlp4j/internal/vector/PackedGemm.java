@@ -22,11 +22,16 @@ import org.mlp4j.Activation;
  */
 final class PackedGemm {
     /**
-     * Samples per register block. 512-bit (AVX-512, 32 registers): 8 x 2 vectors = 16 accumulators. 256 and
-     * 128 bits (AVX2 and SSE have 16 registers): 6 x 2 = 12 accumulators + 2 weights + 1 broadcast, MLAS's
-     * AVX2 shape. The system property {@value #MR_PROPERTY} (4, 6 or 8) overrides it, for measuring.
-     * Measured (JMH GemmBenchmark.gemmForward, 1 thread, GFLOP/s at 784x256 / 256x128, B=128; see the
-     * commit that set it): (filled in below).
+     * Samples per register block (the tile is MR x 2 vectors; narrow layers MR x 1). 512-bit (AVX-512, 32
+     * registers): 8 x 2 = 16 accumulators + 2 weight vectors + 1 broadcast. 256 and 128 bits (AVX2 and SSE have
+     * 16 registers): 6 x 2 = 12 accumulators + 3, MLAS's AVX2 shape; 8 x 2 would need 19 registers there.
+     * The system property {@value #MR_PROPERTY} (4, 6 or 8) overrides it, for measuring.
+     *
+     * <p>Measured 2026-12-02, JMH GemmBenchmark.gemmForward, B = 128, 1 thread, Xeon (AVX-512) at load ~10 on 2
+     * cores, so only same-minute ratios mean anything; GFLOP/s for 784x256 / 256x128, two repetitions:
+     * 512-bit MR 4: 40 / 32, 46 / 45; MR 6: 52 / 52, 75 / 51; MR 8: 81 / 77, 61 / 52. At 256 bits the three were
+     * within noise (23-36) on this machine, whose 32 registers do not show the AVX2 register limit; 6 stays
+     * there until an AVX2 machine measures it.
      */
     static final int MR = rowsPerBlock();
     static final String MR_PROPERTY = "mlp4j.packedGemm.mr";
