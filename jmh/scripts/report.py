@@ -394,7 +394,7 @@ def main():
     # -- kernels --------------------------------------------------------------------------------------------
     w("## Kernels (one thread)")
     w("")
-    w("### Fused matvec (one sample, bias + ReLU): `packedForward` (what `predict` runs) and `denseForward` (dot form)")
+    w("### Fused matvec (one sample, bias + ReLU): `packedForward`, what `predict` runs")
     w("")
     w("| layer in×out | kernel | kernels | min | median | GFLOP/s (median) | best | B/op |")
     w("|---|---|---|---|---|---|---|---|")

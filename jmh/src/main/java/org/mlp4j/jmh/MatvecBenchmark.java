@@ -20,8 +20,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The fused single-sample kernels alone: {@code a = relu(W*x + b)} for one dense layer {@code "INxOUT"}
  * (the tiny and MNIST nets' layers plus an odd width). {@code 2*IN*OUT} FLOP per call; the report gives
- * GFLOP/s. {@code packedForward} is what {@code Network.predict} runs (the packed forward GEMM with one
- * sample, on the panels inference packs once); {@code denseForward} is the dot-form kernel on plain W.
+ * GFLOP/s. {@code packedForward} is what {@code Network.predict} runs: the packed forward GEMM with one
+ * sample, on the panels inference packs once, four panels per pass.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -60,12 +60,6 @@ public class MatvecBenchmark {
     @Benchmark
     public float[] packedForward() {
         k.gemmForwardPacked(x, 0, 1, packed, 0, out, in, null, 0, y, 0, Activation.RELU, 0f);
-        return y;
-    }
-
-    @Benchmark
-    public float[] denseForward() {
-        k.denseForward(w, 0, out * in, out, in, x, 0, null, 0, y, 0, Activation.RELU, 0f);
         return y;
     }
 }

@@ -18,32 +18,6 @@ public interface Kernels {
 
     // ---- single sample -------------------------------------------------------------------------------
 
-    /**
-     * Fused dense forward: {@code z[r] = b[r] + sum_c W[r,c]*x[c]}, {@code a[r] = act(z[r])} for every row.
-     * {@code z} may be null (inference). Softmax is left to the caller ({@code a = z} here).
-     */
-    void denseForward(float[] w, int wOff, int bOff, int rows, int cols, float[] x, int xOff,
-                      float[] z, int zOff, float[] a, int aOff, Activation act, float slope);
-
-    /**
-     * True when {@link #denseForwardTransposed} beats {@link #denseForward} for a layer of this shape (small
-     * layers, where the dot form's horizontal reductions dominate), so that keeping {@code W^T} pays off.
-     */
-    boolean prefersTransposedMatvec(int rows, int cols);
-
-    /**
-     * Single-sample dense forward from a transposed weight matrix {@code Wt[cols][rows]} at {@code wt[wtOff]}
-     * (see {@link #transpose}): {@code a[r] = act(bias[r] + sum_c x[c]*Wt[c,r])}. Softmax is left to the caller.
-     */
-    void denseForwardTransposed(float[] wt, int wtOff, float[] bias, int bOff, int rows, int cols, float[] x,
-                                int xOff, float[] a, int aOff, Activation act, float slope);
-
-    /**
-     * Transposes a {@code rows x cols} block: {@code dst[dstOff + c*dstStride + r] = src[srcOff + r*srcStride + c]}.
-     */
-    void transpose(float[] src, int srcOff, int srcStride, int rows, int cols, float[] dst, int dstOff,
-                   int dstStride);
-
     /** Input gradient {@code dx[c] = sum_r delta[r]*W[r,c]} (overwrites {@code dx}). */
     void denseBackwardInput(float[] w, int wOff, int rows, int cols, float[] delta, int deltaOff,
                             float[] dx, int dxOff);
@@ -76,22 +50,6 @@ public interface Kernels {
      */
     void gemmForwardPacked(float[] a, int aOff, int batch, float[] packed, int pOff, int rows, int cols,
                            float[] z, int zOff, float[] act, int actOff, Activation activation, float slope);
-
-    /**
-     * Batched dense forward: {@code Z[b,r] = bias[r] + sum_c A[b,c]*W[r,c]} for {@code b < batch}, with
-     * {@code Act[b,r] = act(Z[b,r])}; A is {@code [batch][cols]}, Z and Act are {@code [batch][rows]}.
-     * {@code z} may be null. Softmax is left to the caller.
-     */
-    void gemmForward(float[] a, int aOff, int batch, float[] w, int wOff, int bOff, int rows, int cols,
-                     float[] z, int zOff, float[] act, int actOff, Activation activation, float slope);
-
-    /**
-     * Batched dense forward from a transposed weight matrix {@code Wt[cols][rows]} at {@code wt[wtOff]} (see
-     * {@link #transpose}): the same values as {@link #gemmForward} up to summation order, computed in
-     * broadcast form. Used for inference on layers where {@link #prefersTransposedMatvec} holds.
-     */
-    void gemmForwardTransposed(float[] a, int aOff, int batch, float[] wt, int wtOff, float[] bias, int bOff,
-                               int rows, int cols, float[] act, int actOff, Activation activation, float slope);
 
     /** Batched input gradient {@code dA[b,c] = sum_r dZ[b,r]*W[r,c]} (overwrites dA, {@code [batch][cols]}). */
     void gemmBackwardInput(float[] dz, int dzOff, int batch, float[] w, int wOff, int rows, int cols,

@@ -63,30 +63,6 @@ final class VectorOps {
         return s;
     }
 
-    /**
-     * Dot product with two accumulators (hides FMA latency), lanes summed in a fixed order, then a scalar
-     * FMA tail: the same bits in every JIT tier.
-     */
-    static float dot(float[] u, int uOff, float[] v, int vOff, int n) {
-        FloatVector acc0 = FloatVector.zero(SPECIES);
-        FloatVector acc1 = FloatVector.zero(SPECIES);
-        int i = 0;
-        int bound2 = n - 2 * LANES + 1;
-        for (; i < bound2; i += 2 * LANES) {
-            acc0 = FloatVector.fromArray(SPECIES, u, uOff + i).fma(FloatVector.fromArray(SPECIES, v, vOff + i), acc0);
-            acc1 = FloatVector.fromArray(SPECIES, u, uOff + i + LANES)
-                    .fma(FloatVector.fromArray(SPECIES, v, vOff + i + LANES), acc1);
-        }
-        for (; i < SPECIES.loopBound(n); i += LANES) {
-            acc0 = FloatVector.fromArray(SPECIES, u, uOff + i).fma(FloatVector.fromArray(SPECIES, v, vOff + i), acc0);
-        }
-        float s = sumLanesInOrder(acc0.add(acc1));
-        for (; i < n; i++) {
-            s = Math.fma(u[uOff + i], v[vOff + i], s);
-        }
-        return s;
-    }
-
     /** {@code dst[dOff + i] += src[sOff + i]} for i < len. */
     static void add(float[] dst, int dOff, float[] src, int sOff, int len) {
         int i = 0;
