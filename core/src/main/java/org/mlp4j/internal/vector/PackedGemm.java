@@ -16,9 +16,9 @@ import org.mlp4j.Activation;
  * block's rows right after, while they are in L1 (see {@link PackedTiles} for why not in registers).
  *
  * <p><b>Tiles</b> (the measurements behind each constant are beside it). Edges stay outside the
- * micro-kernels: sample remainders use the 4-row and 1-row tiles, a partial last panel is computed into a
- * per-thread scratch tile and its valid columns copied out. A single sample reads four panels at a time
- * (eight independent FMA chains instead of two).
+ * micro-kernels: sample remainders use the 6-, 4- and 1-row tiles, a partial last panel is computed into a
+ * per-thread scratch tile and its valid columns copied out. A single sample (and a 1-row remainder) reads four
+ * panels per pass: four or eight independent FMA chains instead of one or two.
  */
 final class PackedGemm {
     /**

@@ -89,7 +89,7 @@ class TierDeterminismTest {
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(TierProbe.class.getName());
         if (mode.equals(C2) || mode.equals(C2_256) || mode.equals(C2_128)) { // enough repetitions for C2 to compile the kernels (checked: -XX:+PrintCompilation)
-            cmd.addAll(List.of("--repeat", "150"));
+            cmd.addAll(List.of("--repeat", "100"));
         }
         cmd.addAll(scenarios);
         Path err = Files.createTempFile("mlp4j-tier", ".err");
