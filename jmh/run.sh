@@ -5,14 +5,21 @@
 #   jmh/run.sh quick   # < 10 min on 2 cores (default)
 #   jmh/run.sh full    # every parameter, more forks/iterations/trials (~1 h on 2 cores)
 #
-# Environment: MLP4J_PEERS (default ../shared/peers next to the repository), MLP4J_MNIST (default
-# ../shared/data/mnist), SKIP_BUILD=1 to reuse jmh/target/benchmarks.jar, SKIP_PEERS=1.
+# Runs from a clone alone. Environment: MLP4J_PEERS (default jmh/peers), MLP4J_MNIST (the MNIST IDX .gz
+# files for the PyTorch peer; default data/mnist in the repository, else ../shared/data/mnist next to it),
+# SKIP_BUILD=1 to reuse jmh/target/benchmarks.jar, SKIP_PEERS=1.
 set -euo pipefail
 PROFILE=${1:-quick}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-PEERS=${MLP4J_PEERS:-$ROOT/../shared/peers}
-MNIST=${MLP4J_MNIST:-$ROOT/../shared/data/mnist}
+PEERS=${MLP4J_PEERS:-$ROOT/jmh/peers}
+if [[ -n "${MLP4J_MNIST:-}" ]]; then
+  MNIST=$MLP4J_MNIST
+elif [[ -e "$ROOT/data/mnist/train-images-idx3-ubyte.gz" ]]; then
+  MNIST=$ROOT/data/mnist
+else
+  MNIST=$ROOT/../shared/data/mnist
+fi
 RES=$ROOT/jmh/target/results/$(date -u +%Y%m%dT%H%M%SZ)-$PROFILE
 mkdir -p "$RES"
 log() { echo "[run.sh $(date -u +%H:%M:%S)] $*" >&2; }
@@ -21,7 +28,8 @@ case "$PROFILE" in
   quick)
     JMH_OPTS="-f 1 -wi 3 -w 1s -i 3 -r 1s"
     # name | include regex | extra params (quick keeps GEMM/training/matvec on the Vector API path)
-    BENCH_GROUPS=("inference|InferenceBenchmark|"
+    BENCH_GROUPS=("peak|PeakFmaBenchmark|"
+            "inference|InferenceBenchmark|"
             "onnxruntime|OnnxRuntimeBenchmark|"
             "matvec|MatvecBenchmark|-p kernels=vector"
             "gemm|GemmBenchmark|-p kernels=vector -p batch=128"
@@ -33,7 +41,8 @@ case "$PROFILE" in
   smoke)
     # Checks the pipeline end to end in ~2 min; figures are meaningless.
     JMH_OPTS="-f 1 -wi 1 -w 200ms -i 2 -r 200ms"
-    BENCH_GROUPS=("inference|InferenceBenchmark|-p net=tiny"
+    BENCH_GROUPS=("peak|PeakFmaBenchmark|"
+            "inference|InferenceBenchmark|-p net=tiny"
             "onnxruntime|OnnxRuntimeBenchmark|-p net=tiny"
             "matvec|MatvecBenchmark|-p kernels=vector -p layer=784x256"
             "gemm|GemmBenchmark.gemmForward|-p kernels=vector -p batch=128 -p layer=784x256"
@@ -44,7 +53,8 @@ case "$PROFILE" in
     ;;
   full)
     JMH_OPTS="-f 2 -wi 5 -w 1s -i 5 -r 1s"
-    BENCH_GROUPS=("inference|InferenceBenchmark|"
+    BENCH_GROUPS=("peak|PeakFmaBenchmark|"
+            "inference|InferenceBenchmark|"
             "onnxruntime|OnnxRuntimeBenchmark|-p ortThreads=1,2"
             "matvec|MatvecBenchmark|"
             "gemm|GemmBenchmark|"

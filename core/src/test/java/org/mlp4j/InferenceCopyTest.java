@@ -7,14 +7,14 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * Inference ({@code predict}, {@code predictBatch}) may read small layers from a transposed copy of the weights. Every way of
+ * Inference ({@code predict}, {@code predictBatch}) reads a packed copy of the weights. Every way of
  * changing the parameters must be visible to the next predict: compared here against a fresh network
  * built from the same parameters.
  */
 class InferenceCopyTest {
 
     static Network network() {
-        // 32-64-64-1: every layer small enough for the transposed single-sample path on vector kernels
+        // 32-64-64-1: small layers, a one-output layer (a partial panel on every vector width)
         return Network.builder(32).dense(64, Activation.RELU).dense(64, Activation.RELU)
                 .dense(1, Activation.IDENTITY).loss(Loss.MSE).seed(3).build();
     }

@@ -53,6 +53,7 @@ public class GemmBenchmark {
     private float[] dz;
     private float[] da;
     private float[] g;
+    private float[] packed;
 
     @Setup(Level.Trial)
     public void setup() {
@@ -67,6 +68,8 @@ public class GemmBenchmark {
         dz = Data.uniform(batch * out, 3, -0.01f, 0.01f);
         da = new float[batch * in];
         g = new float[out * in + out];
+        packed = new float[k.packedWeightsLength(out, in)];
+        k.packWeights(w, 0, out * in, out, in, packed, 0);
     }
 
     static Kernels kernels(String name) {
@@ -78,11 +81,21 @@ public class GemmBenchmark {
         }
     }
 
-    /** {@code Z = A*W^T + b}, {@code Act = relu(Z)}: [batch x in] x [in x out]. */
+    /**
+     * {@code Z = A*W^T + b}, {@code Act = relu(Z)}: [batch x in] x [in x out], from weights packed once (as
+     * inference reads them; training adds {@link #packWeights} once per step).
+     */
     @Benchmark
     public float[] gemmForward() {
-        k.gemmForward(a, 0, batch, w, 0, out * in, out, in, z, 0, act, 0, Activation.RELU, 0f);
+        k.gemmForwardPacked(a, 0, batch, packed, 0, out, in, z, 0, act, 0, Activation.RELU, 0f);
         return act;
+    }
+
+    /** Packing {@code W} and {@code b} for {@link #gemmForward}: the per-step cost of training. */
+    @Benchmark
+    public float[] packWeights() {
+        k.packWeights(w, 0, out * in, out, in, packed, 0);
+        return packed;
     }
 
     /** {@code dA = dZ*W}: [batch x out] x [out x in]. */

@@ -18,9 +18,10 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The fused single-sample kernel alone: {@code a = relu(W*x + b)} for one dense layer {@code "INxOUT"}
+ * The fused single-sample kernels alone: {@code a = relu(W*x + b)} for one dense layer {@code "INxOUT"}
  * (the tiny and MNIST nets' layers plus an odd width). {@code 2*IN*OUT} FLOP per call; the report gives
- * GFLOP/s.
+ * GFLOP/s. {@code packedForward} is what {@code Network.predict} runs: the packed forward GEMM with one
+ * sample, on the panels inference packs once, four panels per pass.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -41,6 +42,7 @@ public class MatvecBenchmark {
     private float[] w;
     private float[] x;
     private float[] y;
+    private float[] packed;
 
     @Setup(Level.Trial)
     public void setup() {
@@ -51,11 +53,13 @@ public class MatvecBenchmark {
         w = Data.uniform(out * in + out, 1, -0.05f, 0.05f);
         x = Data.uniform(in, 2, 0f, 1f);
         y = new float[out];
+        packed = new float[k.packedWeightsLength(out, in)];
+        k.packWeights(w, 0, out * in, out, in, packed, 0);
     }
 
     @Benchmark
-    public float[] denseForward() {
-        k.denseForward(w, 0, out * in, out, in, x, 0, null, 0, y, 0, Activation.RELU, 0f);
+    public float[] packedForward() {
+        k.gemmForwardPacked(x, 0, 1, packed, 0, out, in, null, 0, y, 0, Activation.RELU, 0f);
         return y;
     }
 }

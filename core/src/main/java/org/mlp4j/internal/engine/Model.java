@@ -6,16 +6,17 @@ import org.mlp4j.Loss;
 import org.mlp4j.ParameterLayout;
 import org.mlp4j.internal.kernel.ActivationMath;
 import org.mlp4j.internal.kernel.Kernels;
+import org.mlp4j.internal.kernel.PackedWeights;
 
 /**
  * One network as the engine sees it: the flat parameters and their layout, the activations, the loss, the
  * kernels, a version counter of parameter changes, which parameters are trainable, and the one forward loop
  * over the layers (softmax included). {@code org.mlp4j.Network} validates arguments and delegates here.
  *
- * <p>Single-sample and batched inference read small layers from a transposed copy ({@code W^T} at the
- * layer's weight offset), where the kernels' broadcast form needs no horizontal reductions. The copy is
- * rebuilt lazily after any parameter change: {@link #version} counts changes, {@link #packedVersion} the
- * copy's state. Thread safety: while no training step or parameter write runs, any number of threads may run
+ * <p>Every forward pass (single sample, batch, training) reads the weights packed for the broadcast-form
+ * GEMM ({@link PackedWeights}). The packed copy is rebuilt lazily after any parameter change:
+ * {@link #version} counts changes, {@link #packedVersion} the copy's state; a training step packs once
+ * before its parallel phase ({@link #ensurePacked()}). Thread safety: while no training step or parameter write runs, any number of threads may run
  * the inference forms concurrently, each with its own buffers.
  */
 public final class Model {
@@ -25,8 +26,7 @@ public final class Model {
     private final float leakySlope;
     private final float[] params;
     private final Kernels kernels;
-    private final boolean[] transposedMatvec;
-    private final float[] matvecWeights;
+    private final PackedWeights packed;
     private final boolean[] frozenWeights;
     private final boolean[] frozenBias;
     private int[] trainableSegments;
@@ -50,13 +50,7 @@ public final class Model {
         this.leakySlope = leakySlope;
         this.params = params;
         this.kernels = kernels;
-        this.transposedMatvec = new boolean[layout.layerCount()];
-        boolean any = false;
-        for (int l = 0; l < transposedMatvec.length; l++) {
-            transposedMatvec[l] = kernels.prefersTransposedMatvec(layout.outputs(l), layout.inputs(l));
-            any |= transposedMatvec[l];
-        }
-        this.matvecWeights = any ? new float[params.length] : null;
+        this.packed = new PackedWeights(kernels, layout);
         this.frozenWeights = new boolean[layout.layerCount()];
         this.frozenBias = new boolean[layout.layerCount()];
         this.trainableSegments = new int[] {0, params.length};
@@ -203,27 +197,42 @@ public final class Model {
     // ---- the forward loop -------------------------------------------------------------------------------
 
     /**
-     * One sample through every layer with the single-sample (matrix-vector) kernels: the
-     * hidden activations of {@code buffers}, the last layer's go to {@code out[outOff, outOff+outputSize)}.
+     * One sample through every layer: the hidden activations go to {@code buffers}, the last layer's to
+     * {@code out[outOff, outOff+outputSize)}.
      */
     public void predict(float[] x, int xOff, float[] out, int outOff, Buffers buffers) {
-        forward(true, x, xOff, 1, null, buffers.a, 0, out, outOff);
+        forward(x, xOff, 1, null, buffers.a, 0, out, outOff);
     }
 
     /**
-     * {@code rows} samples from {@code x[xOff]} through every layer with the batched kernels. Layer {@code l}
-     * writes rows {@code [row0, row0+rows)} of {@code a[l]} (and of {@code z[l]}, the pre-activations, when
-     * {@code z} is non-null: training and evaluation); the last layer writes to {@code out} from
-     * {@code outOff} instead when {@code out} is non-null. Without {@code z} (inference) small layers use the
-     * transposed copy.
+     * {@code rows} samples from {@code x[xOff]} through every layer with the packed forward GEMM. Layer
+     * {@code l} writes rows {@code [row0, row0+rows)} of {@code a[l]} (and of {@code z[l]}, the
+     * pre-activations, when {@code z} is non-null: training and evaluation); the last layer writes to
+     * {@code out} from {@code outOff} instead when {@code out} is non-null.
      */
     public void forward(float[] x, int xOff, int rows, float[][] z, float[][] a, int row0, float[] out, int outOff) {
-        forward(false, x, xOff, rows, z, a, row0, out, outOff);
+        PackedWeights pw = ensurePacked();
+        int last = layout.layerCount() - 1;
+        for (int l = 0; l <= last; l++) {
+            int o = layout.outputs(l);
+            boolean toOut = l == last && out != null;
+            float[] dst = toOut ? out : a[l];
+            int dOff = toOut ? outOff : row0 * o;
+            Activation act = activations[l];
+            pw.forward(l, x, xOff, rows, z == null ? null : z[l], row0 * o, dst, dOff, act, leakySlope);
+            if (act == Activation.SOFTMAX) {
+                for (int b = 0; b < rows; b++) {
+                    ActivationMath.softmaxInPlace(dst, dOff + b * o, o);
+                }
+            }
+            x = dst;
+            xOff = dOff;
+        }
     }
 
     /** {@link #forward(float[], int, int, float[][], float[][], int, float[], int)} into {@code buffers}. */
     public void forward(float[] x, int xOff, int rows, Buffers buffers, int row0, float[] out, int outOff) {
-        forward(false, x, xOff, rows, buffers.z, buffers.a, row0, out, outOff);
+        forward(x, xOff, rows, buffers.z, buffers.a, row0, out, outOff);
     }
 
     /** Throws unless {@code buffers} were made for this architecture and hold {@code rows} samples. */
@@ -238,48 +247,16 @@ public final class Model {
         }
     }
 
-    private void forward(boolean matvec, float[] x, int xOff, int rows, float[][] z, float[][] a, int row0,
-                         float[] out, int outOff) {
-        int last = layout.layerCount() - 1;
-        float[] wt = z == null && matvecWeights != null ? matvecWeights() : null;
-        for (int l = 0; l <= last; l++) {
-            int o = layout.outputs(l);
-            int in = layout.inputs(l);
-            boolean toOut = l == last && out != null;
-            float[] dst = toOut ? out : a[l];
-            int dOff = toOut ? outOff : row0 * o;
-            Activation act = activations[l];
-            if (matvec) {
-                if (transposedMatvec[l]) {
-                    kernels.denseForwardTransposed(wt, layout.weightOffset(l), params, layout.biasOffset(l), o, in,
-                            x, xOff, dst, dOff, act, leakySlope);
-                } else {
-                    kernels.denseForward(params, layout.weightOffset(l), layout.biasOffset(l), o, in, x, xOff, null,
-                            0, dst, dOff, act, leakySlope);
-                }
-            } else if (wt != null && transposedMatvec[l]) { // inference only: no pre-activations needed
-                kernels.gemmForwardTransposed(x, xOff, rows, wt, layout.weightOffset(l), params, layout.biasOffset(l),
-                        o, in, dst, dOff, act, leakySlope);
-            } else {
-                kernels.gemmForward(x, xOff, rows, params, layout.weightOffset(l), layout.biasOffset(l), o, in,
-                        z == null ? null : z[l], row0 * o, dst, dOff, act, leakySlope);
-            }
-            if (act == Activation.SOFTMAX) {
-                for (int b = 0; b < rows; b++) {
-                    ActivationMath.softmaxInPlace(dst, dOff + b * o, o);
-                }
-            }
-            x = dst;
-            xOff = dOff;
-        }
-    }
-
-    /** The transposed copies of the small layers, rebuilt first if the parameters changed since. */
-    private float[] matvecWeights() {
+    /**
+     * The packed weights of the current parameters, packed first if they changed since the last pack. A
+     * training step calls this once before its parallel phase, so the pack (part of the step's cost) never
+     * runs inside a task.
+     */
+    public PackedWeights ensurePacked() {
         if (packedVersion != version) {
             repack();
         }
-        return matvecWeights;
+        return packed;
     }
 
     private synchronized void repack() {
@@ -287,13 +264,7 @@ public final class Model {
         if (packedVersion == v) {
             return;
         }
-        for (int l = 0; l < transposedMatvec.length; l++) {
-            if (transposedMatvec[l]) {
-                int off = layout.weightOffset(l);
-                kernels.transpose(params, off, layout.inputs(l), layout.outputs(l), layout.inputs(l), matvecWeights,
-                        off, layout.outputs(l));
-            }
-        }
+        packed.pack(params);
         packedVersion = v;
     }
 

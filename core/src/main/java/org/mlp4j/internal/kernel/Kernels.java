@@ -18,32 +18,6 @@ public interface Kernels {
 
     // ---- single sample -------------------------------------------------------------------------------
 
-    /**
-     * Fused dense forward: {@code z[r] = b[r] + sum_c W[r,c]*x[c]}, {@code a[r] = act(z[r])} for every row.
-     * {@code z} may be null (inference). Softmax is left to the caller ({@code a = z} here).
-     */
-    void denseForward(float[] w, int wOff, int bOff, int rows, int cols, float[] x, int xOff,
-                      float[] z, int zOff, float[] a, int aOff, Activation act, float slope);
-
-    /**
-     * True when {@link #denseForwardTransposed} beats {@link #denseForward} for a layer of this shape (small
-     * layers, where the dot form's horizontal reductions dominate), so that keeping {@code W^T} pays off.
-     */
-    boolean prefersTransposedMatvec(int rows, int cols);
-
-    /**
-     * Single-sample dense forward from a transposed weight matrix {@code Wt[cols][rows]} at {@code wt[wtOff]}
-     * (see {@link #transpose}): {@code a[r] = act(bias[r] + sum_c x[c]*Wt[c,r])}. Softmax is left to the caller.
-     */
-    void denseForwardTransposed(float[] wt, int wtOff, float[] bias, int bOff, int rows, int cols, float[] x,
-                                int xOff, float[] a, int aOff, Activation act, float slope);
-
-    /**
-     * Transposes a {@code rows x cols} block: {@code dst[dstOff + c*dstStride + r] = src[srcOff + r*srcStride + c]}.
-     */
-    void transpose(float[] src, int srcOff, int srcStride, int rows, int cols, float[] dst, int dstOff,
-                   int dstStride);
-
     /** Input gradient {@code dx[c] = sum_r delta[r]*W[r,c]} (overwrites {@code dx}). */
     void denseBackwardInput(float[] w, int wOff, int rows, int cols, float[] delta, int deltaOff,
                             float[] dx, int dxOff);
@@ -55,20 +29,27 @@ public interface Kernels {
     // ---- mini-batch (matrix) kernels ----------------------------------------------------------------
 
     /**
-     * Batched dense forward: {@code Z[b,r] = bias[r] + sum_c A[b,c]*W[r,c]} for {@code b < batch}, with
-     * {@code Act[b,r] = act(Z[b,r])}; A is {@code [batch][cols]}, Z and Act are {@code [batch][rows]}.
-     * {@code z} may be null. Softmax is left to the caller.
+     * Length of the packed form of a {@code rows x cols} layer (weights and bias) that
+     * {@link #packWeights} writes and {@link #gemmForwardPacked} reads; the layout is private to the
+     * implementation (panels of output rows, k-major, zero-padded).
      */
-    void gemmForward(float[] a, int aOff, int batch, float[] w, int wOff, int bOff, int rows, int cols,
-                     float[] z, int zOff, float[] act, int actOff, Activation activation, float slope);
+    int packedWeightsLength(int rows, int cols);
 
     /**
-     * Batched dense forward from a transposed weight matrix {@code Wt[cols][rows]} at {@code wt[wtOff]} (see
-     * {@link #transpose}): the same values as {@link #gemmForward} up to summation order, computed in
-     * broadcast form. Used for inference on layers where {@link #prefersTransposedMatvec} holds.
+     * Packs {@code W[rows][cols]} at {@code w[wOff]} and its bias {@code w[bOff, bOff+rows)} into
+     * {@code dst[dstOff, dstOff + packedWeightsLength(rows, cols))}.
      */
-    void gemmForwardTransposed(float[] a, int aOff, int batch, float[] wt, int wtOff, float[] bias, int bOff,
-                               int rows, int cols, float[] act, int actOff, Activation activation, float slope);
+    void packWeights(float[] w, int wOff, int bOff, int rows, int cols, float[] dst, int dstOff);
+
+    /**
+     * Batched dense forward from packed weights: {@code Z[b,r] = bias[r] + sum_c A[b,c]*W[r,c]} with
+     * {@code Act[b,r] = act(Z[b,r])}; A is {@code [batch][cols]}, Z and Act {@code [batch][rows]}; {@code z}
+     * may be null; softmax is left to the caller. Each {@code Z[b,r]} is one fused multiply-add chain over
+     * {@code c} in increasing order, started at zero, plus the bias: the same bits on every implementation,
+     * tile shape, thread count and JIT tier.
+     */
+    void gemmForwardPacked(float[] a, int aOff, int batch, float[] packed, int pOff, int rows, int cols,
+                           float[] z, int zOff, float[] act, int actOff, Activation activation, float slope);
 
     /** Batched input gradient {@code dA[b,c] = sum_r dZ[b,r]*W[r,c]} (overwrites dA, {@code [batch][cols]}). */
     void gemmBackwardInput(float[] dz, int dzOff, int batch, float[] w, int wOff, int rows, int cols,

@@ -18,59 +18,10 @@ public final class ScalarKernels implements Kernels {
         return "scalar";
     }
 
-    @Override
-    public void denseForward(float[] w, int wOff, int bOff, int rows, int cols, float[] x, int xOff,
-                             float[] z, int zOff, float[] a, int aOff, Activation act, float slope) {
-        for (int r = 0; r < rows; r++) {
-            int row = wOff + r * cols;
-            float sum = 0f;
-            for (int c = 0; c < cols; c++) {
-                sum += w[row + c] * x[xOff + c];
-            }
-            float zr = sum + w[bOff + r];
-            if (z != null) {
-                z[zOff + r] = zr;
-            }
-            a[aOff + r] = ActivationMath.apply(act, zr, slope);
-        }
-    }
 
-    @Override
-    public boolean prefersTransposedMatvec(int rows, int cols) {
-        return false;
-    }
 
-    @Override
-    public void denseForwardTransposed(float[] wt, int wtOff, float[] bias, int bOff, int rows, int cols, float[] x,
-                                       int xOff, float[] a, int aOff, Activation act, float slope) {
-        for (int r = 0; r < rows; r++) {
-            float sum = 0f;
-            for (int c = 0; c < cols; c++) {
-                sum += x[xOff + c] * wt[wtOff + c * rows + r];
-            }
-            a[aOff + r] = ActivationMath.apply(act, sum + bias[bOff + r], slope);
-        }
-    }
 
-    @Override
-    public void gemmForwardTransposed(float[] a, int aOff, int batch, float[] wt, int wtOff, float[] bias, int bOff,
-                                      int rows, int cols, float[] act, int actOff, Activation activation,
-                                      float slope) {
-        for (int b = 0; b < batch; b++) {
-            denseForwardTransposed(wt, wtOff, bias, bOff, rows, cols, a, aOff + b * cols, act, actOff + b * rows,
-                    activation, slope);
-        }
-    }
 
-    @Override
-    public void transpose(float[] src, int srcOff, int srcStride, int rows, int cols, float[] dst, int dstOff,
-                          int dstStride) {
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) {
-                dst[dstOff + c * dstStride + r] = src[srcOff + r * srcStride + c];
-            }
-        }
-    }
 
     @Override
     public void denseBackwardInput(float[] w, int wOff, int rows, int cols, float[] delta, int deltaOff,
@@ -80,7 +31,7 @@ public final class ScalarKernels implements Kernels {
             float d = delta[deltaOff + r];
             int row = wOff + r * cols;
             for (int c = 0; c < cols; c++) {
-                dx[dxOff + c] += d * w[row + c];
+                dx[dxOff + c] = Math.fma(d, w[row + c], dx[dxOff + c]);
             }
         }
     }
@@ -92,20 +43,46 @@ public final class ScalarKernels implements Kernels {
             float d = delta[deltaOff + r];
             int row = gOff + r * cols;
             for (int c = 0; c < cols; c++) {
-                g[row + c] += d * x[xOff + c];
+                g[row + c] = Math.fma(d, x[xOff + c], g[row + c]);
             }
             g[gbOff + r] += d;
         }
     }
 
     @Override
-    public void gemmForward(float[] a, int aOff, int batch, float[] w, int wOff, int bOff, int rows, int cols,
-                            float[] z, int zOff, float[] act, int actOff, Activation activation, float slope) {
-        for (int b = 0; b < batch; b++) {
-            denseForward(w, wOff, bOff, rows, cols, a, aOff + b * cols,
-                    z, z == null ? 0 : zOff + b * rows, act, actOff + b * rows, activation, slope);
+    public int packedWeightsLength(int rows, int cols) {
+        return rows * (cols + 1);
+    }
+
+    /** Panels one row wide: each weight row followed by its bias. */
+    @Override
+    public void packWeights(float[] w, int wOff, int bOff, int rows, int cols, float[] dst, int dstOff) {
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(w, wOff + r * cols, dst, dstOff + r * (cols + 1), cols);
+            dst[dstOff + r * (cols + 1) + cols] = w[bOff + r];
         }
     }
+
+    @Override
+    public void gemmForwardPacked(float[] a, int aOff, int batch, float[] packed, int pOff, int rows, int cols,
+                                  float[] z, int zOff, float[] act, int actOff, Activation activation, float slope) {
+        for (int b = 0; b < batch; b++) {
+            int x = aOff + b * cols;
+            for (int r = 0; r < rows; r++) {
+                int row = pOff + r * (cols + 1);
+                float s = 0f;
+                for (int c = 0; c < cols; c++) {
+                    s = Math.fma(a[x + c], packed[row + c], s);
+                }
+                float zr = s + packed[row + cols];
+                if (z != null) {
+                    z[zOff + b * rows + r] = zr;
+                }
+                act[actOff + b * rows + r] = ActivationMath.apply(activation, zr, slope);
+            }
+        }
+    }
+
 
     @Override
     public void gemmBackwardInput(float[] dz, int dzOff, int batch, float[] w, int wOff, int rows, int cols,

@@ -1,7 +1,7 @@
 package org.mlp4j.internal.vector;
 
-import static org.mlp4j.internal.vector.VectorKernels.LANES;
-import static org.mlp4j.internal.vector.VectorKernels.SPECIES;
+import static org.mlp4j.internal.vector.VectorShape.LANES;
+import static org.mlp4j.internal.vector.VectorShape.SPECIES;
 
 import jdk.incubator.vector.FloatVector;
 

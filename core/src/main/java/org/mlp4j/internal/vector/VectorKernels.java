@@ -1,8 +1,10 @@
 package org.mlp4j.internal.vector;
 
+import static org.mlp4j.internal.vector.VectorShape.LANES;
+import static org.mlp4j.internal.vector.VectorShape.SPECIES;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 import org.mlp4j.Activation;
 import org.mlp4j.internal.kernel.ActivationMath;
 import org.mlp4j.internal.kernel.Kernels;
@@ -12,23 +14,20 @@ import org.mlp4j.internal.kernel.ScalarKernels;
  * Vector API kernels. The only package that imports {@code jdk.incubator.vector}; loaded by name from
  * {@link org.mlp4j.internal.kernel.KernelProvider} so that mlp4j still works without the module.
  *
- * <p>Two kernel shapes cover all the matrix work:
+ * <p>The facade on top of the package, which is layered without cycles: {@link VectorShape} (species, lanes)
+ * and {@link VectorOps} (elementwise helpers) at the bottom; the GEMMs above them; this class on top. All
+ * matrix work is in broadcast form, {@code C[i, j..j+V] += L(i,k) * R[k, j..j+V]}: R rows are contiguous, L
+ * values are broadcast, results stay in registers with no horizontal reduction, and every output element is
+ * one FMA chain over k in order, as in {@link ScalarKernels}:
  * <ul>
- * <li><b>dot form</b> (forward): {@code Z[b,r] = sum_k A[b,k] W[r,k]} — both operands are contiguous along
- * k, so an MR x NR block of vector accumulators runs along k and is reduced across lanes once at the end;
- * every loaded weight vector is reused for MR samples and every sample vector for NR rows.</li>
- * <li><b>broadcast form</b> (backward): {@code C[i, j..j+V] += L(i,k) * R[k, j..j+V]} — R rows are contiguous,
- * L values are broadcast; the result stays in registers without any horizontal reduction. It serves both
- * {@code dA = dZ W} and {@code dW += dZ^T A} with different strides for L.</li>
+ * <li>forward: {@link PackedGemm} over weights packed into k-major panels ({@link #packWeights});</li>
+ * <li>backward: {@link BroadcastGemm}, which serves both {@code dA = dZ W} and {@code dW = dZ^T A} through
+ * the strides of L.</li>
  * </ul>
- * Edges (row/sample remainders, column tails) are handled outside the micro-kernels.
  */
 public final class VectorKernels implements Kernels {
 
-    static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
-    static final int LANES = SPECIES.length();
-
-    /** Declared after the species: static initialisers run in order. */
+    /** The one instance, loaded by name from {@code KernelProvider}. */
     public static final VectorKernels INSTANCE = new VectorKernels();
 
     private VectorKernels() {
@@ -46,197 +45,10 @@ public final class VectorKernels implements Kernels {
     // single sample
     // ================================================================================================
 
-    @Override
-    public void denseForward(float[] w, int wOff, int bOff, int rows, int cols, float[] x, int xOff,
-                             float[] z, int zOff, float[] a, int aOff, Activation act, float slope) {
-        float[] pre = z != null ? z : a; // pre-activations land here, then one activation sweep
-        int preOff = z != null ? zOff : aOff;
-        int bound = SPECIES.loopBound(cols);
-        int r = 0;
-        // Four weight rows per pass: the input vector is loaded once for four dot products.
-        for (; r + 4 <= rows; r += 4) {
-            int r0 = wOff + r * cols;
-            int r1 = r0 + cols;
-            int r2 = r1 + cols;
-            int r3 = r2 + cols;
-            FloatVector acc0 = FloatVector.zero(SPECIES);
-            FloatVector acc1 = FloatVector.zero(SPECIES);
-            FloatVector acc2 = FloatVector.zero(SPECIES);
-            FloatVector acc3 = FloatVector.zero(SPECIES);
-            int c = 0;
-            for (; c < bound; c += LANES) {
-                FloatVector xv = FloatVector.fromArray(SPECIES, x, xOff + c);
-                acc0 = FloatVector.fromArray(SPECIES, w, r0 + c).fma(xv, acc0);
-                acc1 = FloatVector.fromArray(SPECIES, w, r1 + c).fma(xv, acc1);
-                acc2 = FloatVector.fromArray(SPECIES, w, r2 + c).fma(xv, acc2);
-                acc3 = FloatVector.fromArray(SPECIES, w, r3 + c).fma(xv, acc3);
-            }
-            float s0 = acc0.reduceLanes(VectorOperators.ADD);
-            float s1 = acc1.reduceLanes(VectorOperators.ADD);
-            float s2 = acc2.reduceLanes(VectorOperators.ADD);
-            float s3 = acc3.reduceLanes(VectorOperators.ADD);
-            for (; c < cols; c++) {
-                float xc = x[xOff + c];
-                s0 += w[r0 + c] * xc;
-                s1 += w[r1 + c] * xc;
-                s2 += w[r2 + c] * xc;
-                s3 += w[r3 + c] * xc;
-            }
-            pre[preOff + r] = s0 + w[bOff + r];
-            pre[preOff + r + 1] = s1 + w[bOff + r + 1];
-            pre[preOff + r + 2] = s2 + w[bOff + r + 2];
-            pre[preOff + r + 3] = s3 + w[bOff + r + 3];
-        }
-        for (; r < rows; r++) {
-            pre[preOff + r] = dot(w, wOff + r * cols, x, xOff, cols) + w[bOff + r];
-        }
-        activationForward(act, slope, pre, preOff, a, aOff, rows);
-    }
 
-    @Override
-    public boolean prefersTransposedMatvec(int rows, int cols) {
-        // Broadcast form: no reductions, but every weight row of W^T must fill whole vectors.
-        return rows >= LANES && cols <= 256;
-    }
 
-    @Override
-    public void denseForwardTransposed(float[] wt, int wtOff, float[] bias, int bOff, int rows, int cols, float[] x,
-                                       int xOff, float[] a, int aOff, Activation act, float slope) {
-        // a[r..r+V] = bias + sum_c x[c] * Wt[c, r..r+V]: x[c] is broadcast, W^T rows are contiguous, and the
-        // results are already in output order: no horizontal reductions at all. Four vectors of rows per
-        // pass (four independent FMA chains); measured ~20% faster than two vectors with two chains each.
-        boolean relu = act == Activation.RELU;
-        int r = 0;
-        for (; r + 4 * LANES <= rows; r += 4 * LANES) {
-            FloatVector e0 = FloatVector.fromArray(SPECIES, bias, bOff + r);
-            FloatVector e1 = FloatVector.fromArray(SPECIES, bias, bOff + r + LANES);
-            FloatVector e2 = FloatVector.fromArray(SPECIES, bias, bOff + r + 2 * LANES);
-            FloatVector e3 = FloatVector.fromArray(SPECIES, bias, bOff + r + 3 * LANES);
-            int row = wtOff + r;
-            for (int c = 0; c < cols; c++, row += rows) {
-                FloatVector xc = FloatVector.broadcast(SPECIES, x[xOff + c]);
-                e0 = FloatVector.fromArray(SPECIES, wt, row).fma(xc, e0);
-                e1 = FloatVector.fromArray(SPECIES, wt, row + LANES).fma(xc, e1);
-                e2 = FloatVector.fromArray(SPECIES, wt, row + 2 * LANES).fma(xc, e2);
-                e3 = FloatVector.fromArray(SPECIES, wt, row + 3 * LANES).fma(xc, e3);
-            }
-            if (relu) { // the common hidden activation, fused; others get the sweep below
-                e0 = e0.max(0f);
-                e1 = e1.max(0f);
-                e2 = e2.max(0f);
-                e3 = e3.max(0f);
-            }
-            e0.intoArray(a, aOff + r);
-            e1.intoArray(a, aOff + r + LANES);
-            e2.intoArray(a, aOff + r + 2 * LANES);
-            e3.intoArray(a, aOff + r + 3 * LANES);
-        }
-        for (; r + LANES <= rows; r += LANES) {
-            FloatVector e = FloatVector.fromArray(SPECIES, bias, bOff + r);
-            int row = wtOff + r;
-            for (int c = 0; c < cols; c++, row += rows) {
-                e = FloatVector.fromArray(SPECIES, wt, row).fma(FloatVector.broadcast(SPECIES, x[xOff + c]), e);
-            }
-            (relu ? e.max(0f) : e).intoArray(a, aOff + r);
-        }
-        for (; r < rows; r++) { // rows narrower than one vector
-            float s = bias[bOff + r];
-            for (int c = 0; c < cols; c++) {
-                s = Math.fma(wt[wtOff + c * rows + r], x[xOff + c], s);
-            }
-            a[aOff + r] = relu ? Math.max(s, 0f) : s;
-        }
-        if (!relu) {
-            activationForward(act, slope, a, aOff, a, aOff, rows);
-        }
-    }
 
-    @Override
-    public void gemmForwardTransposed(float[] a, int aOff, int batch, float[] wt, int wtOff, float[] bias, int bOff,
-                                      int rows, int cols, float[] act, int actOff, Activation activation,
-                                      float slope) {
-        // Z[b, r] = sum_k A[b, k] Wt[k, r]: broadcast form with L = A (i = b stride cols, k stride 1) and
-        // R = W^T rows; then bias and activation in one sweep per sample row.
-        broadcastGemm(batch, rows, cols, a, aOff, cols, 1, wt, wtOff, rows, act, actOff, rows, false);
-        for (int b = 0; b < batch; b++) {
-            add(act, actOff + b * rows, bias, bOff, rows);
-        }
-        activationForward(activation, slope, act, actOff, act, actOff, batch * rows);
-    }
 
-    @Override
-    public void transpose(float[] src, int srcOff, int srcStride, int rows, int cols, float[] dst, int dstOff,
-                          int dstStride) {
-        // 16 x 16 tiles: the reads and the writes of a tile each stay within 16 cache lines.
-        final int tile = 16;
-        for (int r0 = 0; r0 < rows; r0 += tile) {
-            int r1 = Math.min(rows, r0 + tile);
-            for (int c0 = 0; c0 < cols; c0 += tile) {
-                int c1 = Math.min(cols, c0 + tile);
-                for (int c = c0; c < c1; c++) {
-                    int d = dstOff + c * dstStride;
-                    for (int r = r0; r < r1; r++) {
-                        dst[d + r] = src[srcOff + r * srcStride + c];
-                    }
-                }
-            }
-        }
-    }
-
-    /**
-     * {@code dst[i] = act(src[i])} over {@code len} elements (src may equal dst): vector code for the
-     * piecewise-linear activations, the shared scalar code for the transcendental ones.
-     */
-    static void activationForward(Activation act, float slope, float[] src, int srcOff, float[] dst, int dstOff,
-                                  int len) {
-        int i = 0;
-        int bound = SPECIES.loopBound(len);
-        switch (act) {
-            case RELU:
-                for (; i < bound; i += LANES) {
-                    FloatVector.fromArray(SPECIES, src, srcOff + i).max(0f).intoArray(dst, dstOff + i);
-                }
-                break;
-            case LEAKY_RELU:
-                for (; i < bound; i += LANES) {
-                    FloatVector v = FloatVector.fromArray(SPECIES, src, srcOff + i);
-                    v.blend(v.mul(slope), v.compare(VectorOperators.LE, 0f)).intoArray(dst, dstOff + i);
-                }
-                break;
-            case IDENTITY:
-            case SOFTMAX:
-                if (src != dst || srcOff != dstOff) {
-                    System.arraycopy(src, srcOff, dst, dstOff, len);
-                }
-                return;
-            default:
-                break;
-        }
-        for (; i < len; i++) {
-            dst[dstOff + i] = ActivationMath.apply(act, src[srcOff + i], slope);
-        }
-    }
-
-    /** Dot product with two accumulators (hides FMA latency), then a scalar tail. */
-    static float dot(float[] u, int uOff, float[] v, int vOff, int n) {
-        FloatVector acc0 = FloatVector.zero(SPECIES);
-        FloatVector acc1 = FloatVector.zero(SPECIES);
-        int i = 0;
-        int bound2 = n - 2 * LANES + 1;
-        for (; i < bound2; i += 2 * LANES) {
-            acc0 = FloatVector.fromArray(SPECIES, u, uOff + i).fma(FloatVector.fromArray(SPECIES, v, vOff + i), acc0);
-            acc1 = FloatVector.fromArray(SPECIES, u, uOff + i + LANES)
-                    .fma(FloatVector.fromArray(SPECIES, v, vOff + i + LANES), acc1);
-        }
-        for (; i < SPECIES.loopBound(n); i += LANES) {
-            acc0 = FloatVector.fromArray(SPECIES, u, uOff + i).fma(FloatVector.fromArray(SPECIES, v, vOff + i), acc0);
-        }
-        float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            s += u[uOff + i] * v[vOff + i];
-        }
-        return s;
-    }
 
     @Override
     public void denseBackwardInput(float[] w, int wOff, int rows, int cols, float[] delta, int deltaOff,
@@ -270,10 +82,21 @@ public final class VectorKernels implements Kernels {
     // ================================================================================================
 
     @Override
-    public void gemmForward(float[] a, int aOff, int batch, float[] w, int wOff, int bOff, int rows, int cols,
-                            float[] z, int zOff, float[] act, int actOff, Activation activation, float slope) {
-        GemmForward.run(a, aOff, batch, w, wOff, bOff, rows, cols, z, zOff, act, actOff, activation, slope);
+    public int packedWeightsLength(int rows, int cols) {
+        return PackedGemm.packedLength(rows, cols);
     }
+
+    @Override
+    public void packWeights(float[] w, int wOff, int bOff, int rows, int cols, float[] dst, int dstOff) {
+        PackedGemm.pack(w, wOff, bOff, rows, cols, dst, dstOff);
+    }
+
+    @Override
+    public void gemmForwardPacked(float[] a, int aOff, int batch, float[] packed, int pOff, int rows, int cols,
+                                  float[] z, int zOff, float[] act, int actOff, Activation activation, float slope) {
+        PackedGemm.forward(a, aOff, batch, packed, pOff, rows, cols, z, zOff, act, actOff, activation, slope);
+    }
+
 
     @Override
     public void gemmBackwardInput(float[] dz, int dzOff, int batch, float[] w, int wOff, int rows, int cols,
@@ -289,7 +112,7 @@ public final class VectorKernels implements Kernels {
         broadcastGemm(rows, cols, batch, dz, dzOff, 1, dzStride, a, aOff, cols, g, gOff, cols, false);
         java.util.Arrays.fill(g, gbOff, gbOff + rows, 0f);
         for (int b = 0; b < batch; b++) {
-            add(g, gbOff, dz, dzOff + b * dzStride, rows);
+            VectorOps.add(g, gbOff, dz, dzOff + b * dzStride, rows);
         }
     }
 
@@ -359,18 +182,6 @@ public final class VectorKernels implements Kernels {
         }
     }
 
-    /** {@code dst[dOff + i] += src[sOff + i]} for i < len. */
-    static void add(float[] dst, int dOff, float[] src, int sOff, int len) {
-        int i = 0;
-        for (; i < SPECIES.loopBound(len); i += LANES) {
-            FloatVector.fromArray(SPECIES, dst, dOff + i).add(FloatVector.fromArray(SPECIES, src, sOff + i))
-                    .intoArray(dst, dOff + i);
-        }
-        for (; i < len; i++) {
-            dst[dOff + i] += src[sOff + i];
-        }
-    }
-
     @Override
     public void scale(float[] a, int off, int len, float s) {
         int end = off + len;
@@ -415,7 +226,7 @@ public final class VectorKernels implements Kernels {
                 FloatVector v = FloatVector.fromArray(SPECIES, a, i);
                 acc = v.fma(v, acc);
             }
-            float block = acc.reduceLanes(VectorOperators.ADD);
+            float block = VectorOps.sumLanesInOrder(acc);
             if (Float.isFinite(block)) {
                 total += block;
             } else { // squares beyond Float.MAX_VALUE (|a| > ~1.8e19): redo this block in double

@@ -1,0 +1,162 @@
+package org.mlp4j.internal.vector;
+
+import static org.mlp4j.internal.vector.VectorShape.LANES;
+
+import org.mlp4j.Activation;
+
+/**
+ * Forward GEMM over packed weight panels, {@code Out[b, r] = act(bias[r] + sum_k A[b, k] W[r, k])}, in broadcast
+ * form: no horizontal reductions anywhere.
+ *
+ * <p><b>Packed layout.</b> {@code W^T} is cut into panels of {@code nrf = vectors * LANES} output rows. Panel
+ * {@code q} is {@code (cols + 1) * nrf} floats: for each k in order the {@code nrf} weights
+ * {@code W[q*nrf + j, k]}, then the {@code nrf} biases; rows past the layer's edge are zero. A micro-kernel
+ * keeps an MR x nrf block of outputs in registers, streams the panel (contiguous) and broadcasts
+ * {@code A[b, k]}; the bias is added in registers before the one store, and the activation runs over the
+ * block's rows right after, while they are in L1 (see {@link PackedTiles} for why not in registers).
+ *
+ * <p><b>Tiles</b> (the measurements behind each constant are beside it). Edges stay outside the
+ * micro-kernels: sample remainders use the 6-, 4- and 1-row tiles, a partial last panel is computed into a
+ * per-thread scratch tile and its valid columns copied out. A single sample (and a 1-row remainder) reads four
+ * panels per pass: four or eight independent FMA chains instead of one or two.
+ */
+final class PackedGemm {
+    /**
+     * Samples per register block (the tile is MR x 2 vectors; narrow layers MR x 1). 512-bit (AVX-512, 32
+     * registers): 8 x 2 = 16 accumulators + 2 weight vectors + 1 broadcast. 256 and 128 bits (AVX2 and SSE have
+     * 16 registers): 6 x 2 = 12 accumulators + 3, MLAS's AVX2 shape; 8 x 2 would need 19 registers there.
+     * The system property {@value #MR_PROPERTY} (4, 6 or 8) overrides it, for measuring.
+     *
+     * <p>Measured 2026-12-02, JMH GemmBenchmark.gemmForward, B = 128, 1 thread, Xeon (AVX-512) at load ~10 on 2
+     * cores, so only same-minute ratios mean anything; GFLOP/s for 784x256 / 256x128, two repetitions:
+     * 512-bit MR 4: 40 / 32, 46 / 45; MR 6: 52 / 52, 75 / 51; MR 8: 81 / 77, 61 / 52. At 256 bits the three were
+     * within noise (23-36) on this machine, whose 32 registers do not show the AVX2 register limit; 6 stays
+     * there until an AVX2 machine measures it.
+     */
+    static final int MR = rowsPerBlock();
+    static final String MR_PROPERTY = "mlp4j.packedGemm.mr";
+
+    private static final int PACK_KB = 16;
+
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[8 * 2 * LANES]);
+
+    private PackedGemm() {
+    }
+
+    private static int rowsPerBlock() {
+        String v = System.getProperty(MR_PROPERTY);
+        if (v == null) {
+            return LANES >= 16 ? 8 : 6;
+        }
+        switch (v.trim()) {
+            case "4": return 4;
+            case "6": return 6;
+            case "8": return 8;
+            default: throw new IllegalArgumentException(MR_PROPERTY + ": expected 4, 6 or 8, got '" + v + "'");
+        }
+    }
+
+    /** Vectors per panel for a layer of {@code rows} outputs: one for narrow layers (10 or 1 outputs), else two. */
+    static int vectors(int rows) {
+        return rows <= LANES ? 1 : 2;
+    }
+
+    static int panelWidth(int rows) {
+        return vectors(rows) * LANES;
+    }
+
+    static int packedLength(int rows, int cols) {
+        int nrf = panelWidth(rows);
+        int panels = (rows + nrf - 1) / nrf;
+        return panels * (cols + 1) * nrf;
+    }
+
+    /** Packs {@code W[rows][cols]} at {@code w[wOff]} and its bias at {@code w[bOff]} into {@code dst[dstOff]}. */
+    static void pack(float[] w, int wOff, int bOff, int rows, int cols, float[] dst, int dstOff) {
+        int nrf = panelWidth(rows);
+        int panelSize = (cols + 1) * nrf;
+        for (int r0 = 0, p = dstOff; r0 < rows; r0 += nrf, p += panelSize) {
+            int n = Math.min(nrf, rows - r0);
+            // Blocks of KB columns: a block's KB destination lines (KB * nrf floats) stay in L1 while the n rows
+            // are read 64 bytes at a time. Row by row over all k was 3x slower at 784x256 (its 784 lines of
+            // destination, 100 KB, do not fit L1).
+            for (int k0 = 0; k0 < cols; k0 += PACK_KB) {
+                int k1 = Math.min(cols, k0 + PACK_KB);
+                for (int j = 0; j < n; j++) {
+                    int src = wOff + (r0 + j) * cols;
+                    for (int k = k0, d = p + k0 * nrf + j; k < k1; k++, d += nrf) {
+                        dst[d] = w[src + k];
+                    }
+                }
+            }
+            for (int j = 0; j < n; j++) {
+                dst[p + cols * nrf + j] = w[bOff + r0 + j];
+            }
+            for (int j = n; j < nrf; j++) { // zero padding of the last panel
+                for (int k = 0, d = p + j; k <= cols; k++, d += nrf) {
+                    dst[d] = 0f;
+                }
+            }
+        }
+    }
+
+    static void forward(float[] a, int aOff, int batch, float[] p, int pOff, int rows, int cols, float[] z, int zOff,
+                        float[] out, int oOff, Activation act, float slope) {
+        int v = vectors(rows);
+        int nrf = v * LANES;
+        int panelSize = (cols + 1) * nrf;
+        int full = rows / nrf;
+        int rem = rows - full * nrf;
+        float[] pre = z != null ? z : out; // the tiles store bias + sum here; the activation follows per block
+        int preOff = z != null ? zOff : oOff;
+        float[] scratch = rem > 0 ? SCRATCH.get() : null;
+        int b = 0;
+        while (b < batch) {
+            int left = batch - b;
+            int mr = left >= MR ? MR : left >= 6 && MR > 6 ? 6 : left >= 4 ? 4 : 1;
+            int ai = aOff + b * cols;
+            int pi = preOff + b * rows;
+            int q = 0;
+            if (mr == 1) { // one sample: four panels per pass for eight independent FMA chains
+                for (; q + 4 <= full; q += 4) {
+                    if (v == 2) {
+                        PackedTiles.t1x2p4(cols, a, ai, cols, p, pOff + q * panelSize, panelSize, pre, pi + q * nrf, rows);
+                    } else {
+                        PackedTiles.t1x1p4(cols, a, ai, cols, p, pOff + q * panelSize, panelSize, pre, pi + q * nrf, rows);
+                    }
+                }
+            }
+            for (; q < full; q++) {
+                tile(mr, v, cols, a, ai, p, pOff + q * panelSize, pre, pi + q * nrf, rows);
+            }
+            if (rem > 0) { // partial last panel: into the scratch tile, then the valid columns out
+                tile(mr, v, cols, a, ai, p, pOff + full * panelSize, scratch, 0, nrf);
+                for (int i = 0; i < mr; i++) {
+                    System.arraycopy(scratch, i * nrf, pre, pi + i * rows + full * nrf, rem);
+                }
+            }
+            // the block's mr rows are contiguous: one activation sweep while they are in L1
+            VectorOps.activationForward(act, slope, pre, pi, out, oOff + b * rows, mr * rows);
+            b += mr;
+        }
+    }
+
+    private static void tile(int mr, int v, int cols, float[] a, int ai, float[] p, int pi, float[] out, int oi,
+                             int os) {
+        int ps = (cols + 1) * v * LANES; // unused by one-panel tiles
+        if (v == 2) {
+            switch (mr) {
+                case 8: PackedTiles.t8x2(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
+                case 6: PackedTiles.t6x2(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
+                case 4: PackedTiles.t4x2(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
+                default: PackedTiles.t1x2(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
+            }
+        }
+        switch (mr) {
+            case 8: PackedTiles.t8x1(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
+            case 6: PackedTiles.t6x1(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
+            case 4: PackedTiles.t4x1(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
+            default: PackedTiles.t1x1(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
+        }
+    }
+}
