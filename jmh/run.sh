@@ -90,6 +90,10 @@ if [[ "${SKIP_PEERS:-0}" != 1 ]]; then
   log "OpenBLAS sgemm: $SGEMM_ARGS"
   # shellcheck disable=SC2086
   python3 "$PEERS/sgemm_mlp.py" $SGEMM_ARGS --out "$RES/sgemm.json" > "$RES/sgemm.md" 2> "$RES/sgemm.err"
+  if [[ ! -e "$MNIST/train-images-idx3-ubyte.gz" ]]; then
+    log "no MNIST at $MNIST (set MLP4J_MNIST): skipping the PyTorch peer"
+    TORCH_BATCHES=""
+  fi
   for b in $TORCH_BATCHES; do
     for c in $TORCH_CONFIGS; do
       tt=${c%%:*}; ob=${c##*:}

@@ -3,7 +3,7 @@
 
 Usage: report.py RESULTS_DIR OUT_MD [--png OUT_PNG]
 RESULTS_DIR holds what run.sh wrote there: jmh-*.json (JMH -rf json), jmh-*.log (console),
-sgemm.json (shared/peers/sgemm_mlp.py --out), torch-b{B}-t{T}-ob{O}.json (torch_mlp.py --json),
+sgemm.json (jmh/peers/sgemm_mlp.py --out), torch-b{B}-t{T}-ob{O}.json (torch_mlp.py --json),
 env.json (date, profile, JDK, CPU, load). Standard library only; the PNG needs matplotlib and is skipped
 (with a note in the report) where it is missing.
 
@@ -363,7 +363,7 @@ def main():
     w("## Training step (MNIST net, cross-entropy, SGD momentum 0.9)")
     w("")
     w("`TrainingBenchmark.step`: one `Trainer.step` (validation, forward, backward, gradient norm, update). "
-      "PyTorch: `shared/peers/torch_mlp.py`, same net/loss/optimizer on MNIST, samples/s per epoch "
+      "PyTorch: `jmh/peers/torch_mlp.py`, same net/loss/optimizer on MNIST, samples/s per epoch "
       "(epochs 1.., data gather included).")
     w("")
     w("| batch | engine | threads | time/step min | median | samples/s (median) | best | B/op | vs best PyTorch |")
