@@ -91,9 +91,10 @@ final class RoundTask implements Function2<Integer, Iterator<Shard>, Iterator<Ro
         long currentEpoch = -1;
         long examples = 0;
         double lossSum = 0;
+        int j = 0;
         try (Trainer trainer = Trainer.builder(net, opt).batchSize(batch).threads(config.threads).shuffle(false)
                 .seed(config.seed).build()) {
-            for (int j = 0; j < config.localSteps; j++) {
+            for (; j < config.localSteps; j++) {
                 long step = (long) s.round * config.localSteps + j;
                 long epoch = step / stepsPerEpoch;
                 int from = (int) (step % stepsPerEpoch) * batch;
@@ -111,7 +112,10 @@ final class RoundTask implements Function2<Integer, Iterator<Shard>, Iterator<Ro
                 examples += count;
             }
         } catch (TrainingDivergedException e) {
-            String msg = "partition " + partition + ", round " + s.round + ": " + e.getMessage();
+            // The trainer counts epochs and batches of its own fit loop, which step() does not use: say which
+            // local step of which partition it was instead.
+            String msg = "partition " + partition + ", local step " + (j + 1) + " of " + config.localSteps + ": "
+                    + e.getMessage().replaceFirst(" at epoch \\d+, batch \\d+", "");
             return Collections.singletonList(new Result(partition, examples, lossSum, null, null, msg)).iterator();
         }
         return Collections.singletonList(new Result(partition, examples, lossSum, net.parameters(), opt.state(),
