@@ -39,7 +39,7 @@ public final class RoundOverhead {
             rows.add(RowFactory.create(Vectors.dense(v), (double) d.targets()[i]));
         }
         Dataset<Row> train = spark.createDataFrame(JavaSparkContext.fromSparkContext(spark.sparkContext())
-                .parallelize(rows, cores), SparkTests.SCHEMA).cache();
+                .parallelize(rows, cores), SparkTests.SCHEMA).localCheckpoint(); // see MnistBenchmark
         train.count();
         double[] median = new double[2];
         int[] ks = {1, 50};
