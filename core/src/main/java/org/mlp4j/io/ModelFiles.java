@@ -3,6 +3,7 @@ package org.mlp4j.io;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -67,9 +68,40 @@ public final class ModelFiles {
      * @throws IOException if writing fails; an existing file is then unchanged
      */
     public static void save(Network network, Path file) throws IOException {
+        save(network, file, Map.of());
+    }
+
+    /**
+     * Like {@link #save(Network, Path)}, storing application entries with the model (e.g. class names or feature
+     * scaling; read back with {@link #loadMetadata}). They are kept apart from the architecture keys.
+     *
+     * @throws IOException if writing fails; an existing file is then unchanged
+     */
+    public static void save(Network network, Path file, Map<String, String> metadata) throws IOException {
         Objects.requireNonNull(network, "network");
         Objects.requireNonNull(file, "file");
-        SafeTensors.write(file, architecture(network), layerTensors(network, new LinkedHashMap<>()));
+        Objects.requireNonNull(metadata, "metadata");
+        Map<String, String> meta = architecture(network);
+        metadata.forEach((k, v) -> meta.put(APP_PREFIX + Objects.requireNonNull(k, "metadata key"),
+                Objects.requireNonNull(v, "metadata value of " + k)));
+        SafeTensors.write(file, meta, layerTensors(network, new LinkedHashMap<>()));
+    }
+
+    /**
+     * The application entries stored with a model by {@link #save(Network, Path, Map)} (or with a checkpoint),
+     * without their internal prefix; empty when there are none.
+     *
+     * @throws SafeTensorsFormatException if the file is not a valid safetensors file
+     * @throws IOException                if the file cannot be read
+     */
+    public static Map<String, String> loadMetadata(Path file) throws IOException {
+        Map<String, String> app = new LinkedHashMap<>();
+        SafeTensors.read(file).metadata().forEach((k, v) -> {
+            if (k.startsWith(APP_PREFIX)) {
+                app.put(k.substring(APP_PREFIX.length()), v);
+            }
+        });
+        return Collections.unmodifiableMap(app);
     }
 
     /**
