@@ -34,7 +34,7 @@ import picocli.CommandLine.Spec;
                         + "1,500 optimizer steps (5 to 500) unless --batch-size / --epochs are given."},
         footer = {"", "Examples:",
                 "  mlp4j train --data ~/mnist --epochs 20 --history history.csv --chart history.png",
-                "  mlp4j train --csv data/iris/iris.csv --features 4 --standardize --validation-split 0.2",
+                "  mlp4j train --csv data/iris/iris.csv --features 4 --validation-split 0.2",
                 "  mlp4j train --checkpoint run.ckpt ...   (later: mlp4j train --resume run.ckpt)"})
 final class TrainCommand implements Callable<Integer> {
     /** Options that change the trajectory: with --resume they come from the checkpoint. */
@@ -176,9 +176,11 @@ final class TrainCommand implements Callable<Integer> {
                     + "epoch's weights (needs --validation-split; default 0 = off).")
     int patience;
 
-    @Option(names = "--standardize", description = "Scale every feature to mean 0, variance 1 (statistics of the "
-            + "training data, stored with the model and applied by eval and predict).")
-    boolean standardize;
+    @Option(names = "--standardize", negatable = true, fallbackValue = "true",
+            description = "Scale every feature to mean 0, variance 1 (statistics of the training data, stored with "
+                    + "the model and applied by eval and predict). Default: on with --csv, off for MNIST (pixels "
+                    + "are already in [0, 1]).")
+    Boolean standardize;
 
     @Option(names = "--test-every-epoch", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Evaluate the test set after every epoch (default on when there is a test set).")
@@ -485,7 +487,8 @@ final class TrainCommand implements Callable<Integer> {
         RunSettings s = new RunSettings(batch, epochCount, seed, peakLr, schedule.name().toLowerCase(Locale.ROOT),
                 warmup, total, stepSize, gamma, minLr, clipGradNorm != null ? clipGradNorm : 0, validationSplit,
                 patience, maxIterations != null ? maxIterations : 0, targetLoss != null ? targetLoss : Double.NaN,
-                gradTolerance != null ? gradTolerance : -1, standardize);
+                gradTolerance != null ? gradTolerance : -1,
+                standardize != null ? standardize : data.isCsv());
         try {
             s.learningRateSchedule(); // validates gamma, min-lr, ...
         } catch (IllegalArgumentException e) {

@@ -255,7 +255,8 @@ final class TrainRun {
             train = parts[0];
             validation = parts[1];
         }
-        boolean scale = settings != null ? settings.standardize() : cmd.standardize;
+        boolean scale = settings != null ? settings.standardize()
+                : cmd.standardize != null ? cmd.standardize : cmd.data.isCsv();
         if (scale) {
             scaling = ckpt != null ? FeatureScaling.fromMetadata(ckpt.metadata(), net.inputSize(),
                     cmd.resume.toString()) : FeatureScaling.fit(train);
