@@ -32,6 +32,6 @@ final class OptionNames {
         if (option == null) {
             return e;
         }
-        return new ParameterException(cl, option + m.substring(colon), e, null, null);
+        return new ParameterException(cl, option + m.substring(colon), e);
     }
 }

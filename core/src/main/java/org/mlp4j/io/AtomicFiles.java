@@ -65,7 +65,16 @@ final class AtomicFiles {
         }
         String name = absolute.getFileName().toString();
         removeStaleTemps(dir, name);
-        Path temp = createTemp(dir, name);
+        Path temp;
+        try {
+            temp = createTemp(dir, name);
+        } catch (FileSystemException e) {
+            // e.g. a read-only directory: say which file the caller could not write
+            FileSystemException named = new FileSystemException(target.toString(), null, "cannot write: "
+                    + (e.getReason() != null ? e.getReason() : e.getClass().getSimpleName()));
+            named.initCause(e);
+            throw named;
+        }
         try {
             try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE);
                  FileLock lock = tryLock(ch)) {

@@ -139,10 +139,16 @@ public final class Idx {
         return new Labels(read(file, 1, "a label file (idx1)").data);
     }
 
-    private record Raw(int[] dims, byte[] data) {
+    record Raw(int[] dims, byte[] data) {
     }
 
     private static Raw read(Path file, int expectedDims, String kind) throws IOException {
+        return read(file, expectedDims, kind, Idx::availableMemory);
+    }
+
+    /** {@code available} reports the heap an allocation may take (a parameter so tests can lower it). */
+    static Raw read(Path file, int expectedDims, String kind, java.util.function.LongSupplier available)
+            throws IOException {
         Objects.requireNonNull(file, "file");
         try (InputStream in = open(file)) {
             byte[] magic = in.readNBytes(4);
@@ -200,14 +206,14 @@ public final class Idx {
                         + "a " + fileSize + "-byte gzip file can hold (at most about " + MAX_DEFLATE_RATIO
                         + " times its size); damaged header?");
             }
-            long available = availableMemory();
-            if (expected > available) {
+            long free = available.getAsLong();
+            if (expected > free) {
                 System.gc(); // only on this rare path: part of the used heap may be garbage
-                available = availableMemory();
+                free = available.getAsLong();
             }
-            if (expected > available) {
+            if (expected > free) {
                 throw fail(file, "sizes " + describe(dims, dims.length) + " declare " + expected / (1 << 20)
-                        + " MiB of data, more than the " + available / (1 << 20) + " MiB of heap available"
+                        + " MiB of data, more than the " + free / (1 << 20) + " MiB of heap available"
                         + " (raise -Xmx if the file is genuine)");
             }
             // Read into an array of exactly the declared size: no growth, no copy, at most what was checked.
