@@ -206,4 +206,31 @@ class CliInputTest {
         assertTrue(line.contains("test_acc  98.12%"), line);
         assertFalse(Progress.epochLine(s, 5).contains("test"), "no test column without a test set");
     }
+
+    @Test
+    void libraryLogLinesAreOneShortLineAndOnlyWarningsByDefault() {
+        Main.configureLogging(null);
+        java.util.logging.Logger lib = java.util.logging.Logger.getLogger("org.mlp4j");
+        assertFalse(lib.isLoggable(java.util.logging.Level.INFO));
+        assertTrue(lib.isLoggable(java.util.logging.Level.WARNING));
+        java.util.logging.Handler h = lib.getHandlers()[0];
+        String line = h.getFormatter().format(new java.util.logging.LogRecord(java.util.logging.Level.WARNING,
+                "using scalar kernels"));
+        assertEquals("mlp4j: using scalar kernels" + System.lineSeparator(), line);
+        Main.configureLogging("info");
+        assertTrue(lib.isLoggable(java.util.logging.Level.INFO));
+        Main.configureLogging(null);
+    }
+
+    @Test
+    void helpTextNeverBreaksInsideAWord() {
+        for (String command : List.of("train", "eval", "predict")) {
+            String help = MainTest.run(command, "--help").out();
+            for (String line : help.split("\n")) {
+                // picocli may break after a hyphen or inside an option list ("4,256,\n128"): both split a word.
+                assertFalse(line.matches(".*[A-Za-z0-9]-$") || line.matches(".*\\[no-\\]$")
+                        || line.matches(".*[0-9],[0-9]+,$"), command + " --help breaks a word: " + line);
+            }
+        }
+    }
 }
