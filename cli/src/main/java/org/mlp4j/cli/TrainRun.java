@@ -185,9 +185,11 @@ final class TrainRun {
             int b = Math.min(ckpt != null ? Integer.parseInt(ckpt.metadata().getOrDefault("batch_size", "128")) : batch,
                     n);
             Optimizer o = ckpt != null ? Optimizer.sgd(0.01).momentum(0.9) : cmd.buildOptimizer();
-            warmup = new Warmup(net, o, b, n % b, cmd.threads, EVAL_BATCH).start();
+            warmup = new Warmup(net, o, b, n % b, EVAL_BATCH).start();
         }
         DataOptions.Loaded loaded;
+        long loadStart = System.nanoTime();
+        int warmSteps = 0;
         try {
             DataOptions d = new DataOptions();
             d.dataDir = dir;
@@ -195,13 +197,15 @@ final class TrainRun {
             loaded = d.mnist(out);
         } finally {
             if (warmup != null) {
-                warmup.finish();
+                warmSteps = warmup.finish();
             }
         }
+        double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
         train = loaded.mnist().train();
         test = loaded.mnist().test();
-        dataName = String.format(Locale.ROOT, "MNIST (%,d train, %,d test) from %s", train.size(), test.size(),
-                loaded.source());
+        dataName = String.format(Locale.ROOT, "MNIST (%,d train, %,d test) from %s, loaded in %.2f s%s", train.size(),
+                test.size(), loaded.source(), loadSeconds, warmup != null
+                        ? String.format(Locale.ROOT, " (JIT warm-up meanwhile: %d steps)", warmSteps) : "");
         dataSource.put("data.kind", "mnist");
         dataSource.put("data.mnist_dir", dir != null ? dir.toAbsolutePath().toString() : "");
     }

@@ -12,13 +12,15 @@ import org.mlp4j.Trainer;
 
 /**
  * Warms the JIT while the data loads: a background thread trains a throw-away copy of the network on random
- * data through the public API, with the run's batch size, remainder batch, thread count and evaluation batch,
+ * data through the public API, with the run's batch size, remainder batch and evaluation batch,
  * so that the kernels of every shape the run uses are compiled before its first epoch. The run's own network,
  * optimizer and random streams are never touched, so results are the same with or without it.
  */
 final class Warmup {
     /** Steps at most; about 0.3 s once compiled (MNIST net, batch 128), far less than loading MNIST. */
-    static final int MAX_STEPS = 300;
+    static final int MAX_STEPS = 600;
+    /** The small batch of most warm-up steps. */
+    static final int SMALL = 16;
 
     private final AtomicBoolean stop = new AtomicBoolean();
     private final AtomicInteger steps = new AtomicInteger();
@@ -32,12 +34,11 @@ final class Warmup {
      * @param optimizer  a new optimizer of the run's kind (used only here)
      * @param batch      the run's batch size
      * @param remainder  the size of each epoch's last batch (0 when it is full)
-     * @param threads    the run's worker threads, or null for the default
      * @param evalBatch  the batch size of the per-epoch evaluation
      */
-    Warmup(Network net, Optimizer optimizer, int batch, int remainder, Integer threads, int evalBatch) {
+    Warmup(Network net, Optimizer optimizer, int batch, int remainder, int evalBatch) {
         Network copy = net.copy();
-        thread = new Thread(() -> run(copy, optimizer, batch, remainder, threads, evalBatch), "mlp4j-warmup");
+        thread = new Thread(() -> run(copy, optimizer, batch, remainder, evalBatch), "mlp4j-warmup");
         thread.setDaemon(true);
         thread.setPriority(Thread.MIN_PRIORITY);
     }
@@ -47,7 +48,7 @@ final class Warmup {
         return this;
     }
 
-    private void run(Network net, Optimizer optimizer, int batch, int remainder, Integer threads, int evalBatch) {
+    private void run(Network net, Optimizer optimizer, int batch, int remainder, int evalBatch) {
         long t0 = System.nanoTime();
         try {
             int in = net.inputSize();
@@ -62,18 +63,18 @@ final class Warmup {
             for (int i = 0; i < y.length; i++) {
                 y[i] = net.loss() == Loss.CROSS_ENTROPY ? rnd.nextInt(net.outputSize()) : (float) rnd.nextDouble();
             }
-            Trainer.Builder b = Trainer.builder(net, optimizer).batchSize(batch).epochs(1).seed(1);
-            if (threads != null) {
-                b.threads(threads);
-            }
+            // One worker: the loading thread keeps the other core. Compiled code is shared by all threads, so
+            // the run's workers start with it. Mostly small batches: in the interpreter a step of 128 samples
+            // takes long, and the kernels' loops over the layer widths are the same for 16 samples.
+            Trainer.Builder b = Trainer.builder(net, optimizer).batchSize(batch).epochs(1).seed(1).threads(1);
             Evaluator eval = new Evaluator(net, evalBatch);
-            Dataset evalSet = Dataset.of(x, in, y, width).slice(0, Math.min(n, evalBatch + Math.max(remainder, 1)));
+            Dataset evalSet = Dataset.of(x, in, y, width).slice(0, SMALL + 1);
             try (Trainer t = b.build()) {
                 while (!stop.get() && steps.get() < MAX_STEPS) {
                     int s = steps.get();
-                    int size = remainder > 0 && s % 8 == 7 ? remainder : batch;
+                    int size = s % 8 == 7 ? batch : s % 8 == 3 && remainder > 0 ? remainder : Math.min(SMALL, batch);
                     t.step(x, 0, y, 0, size);
-                    if (s % 50 == 49) {
+                    if (s % 16 == 15) {
                         eval.evaluate(evalSet);
                     }
                     steps.incrementAndGet();
