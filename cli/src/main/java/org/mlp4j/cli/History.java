@@ -176,7 +176,12 @@ final class History {
         }
         XYChart lr = chart("Learning rate (at each epoch's end)", "learning rate");
         addSeries(lr, "learning rate", epochs, column(5));
-        lr.getStyler().setYAxisDecimalPattern("0.###E0");
+        double maxLr = 0;
+        for (double v : column(5)) {
+            maxLr = Math.max(maxLr, v);
+        }
+        // Plain decimals for the usual rates; exponents only when every rate is tiny.
+        lr.getStyler().setYAxisDecimalPattern(maxLr >= 1e-3 ? "0.#####" : "0.##E0");
         charts.add(lr);
         int w = 560;
         int h = 440;
