@@ -92,6 +92,13 @@ final class EvalCommand implements Callable<Integer> {
             out.println(String.format(Locale.ROOT, "accuracy %.2f %%", 100 * e.accuracy()));
             out.println();
             out.print(confusionTable(e.confusion()));
+            if (!classNames.isEmpty()) {
+                StringBuilder legend = new StringBuilder("classes:");
+                for (int i = 0; i < classNames.size(); i++) {
+                    legend.append(i == 0 ? " " : ", ").append(i).append(' ').append(classNames.get(i));
+                }
+                out.println(legend);
+            }
             out.println();
             out.print(classReport(e.confusion(), classNames));
         }
