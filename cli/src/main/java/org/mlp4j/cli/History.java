@@ -19,7 +19,10 @@ import javax.imageio.ImageIO;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.XYStyler;
 import org.mlp4j.TrainingListener.EpochStats;
 import org.mlp4j.io.Csv;
 
@@ -27,17 +30,34 @@ import org.mlp4j.io.Csv;
 final class History {
     /** Columns of one row, in CSV order. */
     static final List<String> COLUMNS = List.of("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy",
-            "learning_rate", "seconds", "samples_per_second");
+            "learning_rate", "seconds", "samples_per_second", "test_loss", "test_accuracy");
+    /** Columns of checkpoints written before the test columns existed. */
+    private static final int OLD_COLUMNS = 8;
 
     private final List<double[]> rows = new ArrayList<>();
 
     void add(EpochStats s) {
+        add(s, Double.NaN, Double.NaN);
+    }
+
+    /** Adds an epoch with the test set's loss and accuracy after it (NaN when not evaluated). */
+    void add(EpochStats s, double testLoss, double testAccuracy) {
         rows.add(new double[] {s.epoch(), s.loss(), s.accuracy(), s.validationLoss(), s.validationAccuracy(),
-                s.learningRate(), s.seconds(), s.samplesPerSecond()});
+                s.learningRate(), s.seconds(), s.samplesPerSecond(), testLoss, testAccuracy});
     }
 
     int size() {
         return rows.size();
+    }
+
+    /** The epoch number of row {@code i}. */
+    double epoch(int i) {
+        return rows.get(i)[0];
+    }
+
+    /** Test accuracy after row {@code i}'s epoch, or NaN. */
+    double testAccuracy(int i) {
+        return rows.get(i)[9];
     }
 
     /** Wall time of epoch row {@code i}. */
@@ -71,12 +91,13 @@ final class History {
         }
         for (String row : s.split(";")) {
             String[] parts = row.split(",");
-            if (parts.length != COLUMNS.size()) {
+            if (parts.length != COLUMNS.size() && parts.length != OLD_COLUMNS) {
                 throw new IllegalArgumentException("checkpoint history: expected " + COLUMNS.size()
                         + " values per epoch, got " + parts.length);
             }
-            double[] r = new double[parts.length];
-            for (int i = 0; i < r.length; i++) {
+            double[] r = new double[COLUMNS.size()];
+            java.util.Arrays.fill(r, Double.NaN);
+            for (int i = 0; i < parts.length; i++) {
                 r[i] = Double.parseDouble(parts[i]);
             }
             h.rows.add(r);
@@ -114,25 +135,55 @@ final class History {
         Csv.write(file, header, values, cols.size());
     }
 
-    /** Draws loss and accuracy curves (train and validation) side by side and writes a PNG (atomically). */
-    void writeChart(Path file) throws IOException {
+    /**
+     * Draws three panels side by side and writes a PNG (atomically): the loss (train, validation, test; log scale
+     * when every value is positive), the accuracy of classifiers, and the learning rate. {@code bestEpoch} (0:
+     * none) is marked as a vertical line: the epoch whose weights early stopping kept.
+     */
+    void writeChart(Path file, int bestEpoch) throws IOException {
         List<Integer> cols = presentColumns();
         double[] epochs = column(0);
-        XYChart loss = chart("Loss", "loss");
-        loss.addSeries("train", epochs, column(1));
-        if (cols.contains(3)) {
-            loss.addSeries("validation", epochs, column(3));
+        boolean positive = true;
+        for (int c : List.of(1, 3, 8)) {
+            if (cols.contains(c)) {
+                for (double v : column(c)) {
+                    positive &= v > 0;
+                }
+            }
         }
+        XYChart loss = chart("Loss" + (positive ? " (log scale)" : ""), "loss");
+        loss.getStyler().setYAxisLogarithmic(positive);
+        addSeries(loss, "train", epochs, column(1));
+        if (cols.contains(3)) {
+            addSeries(loss, "validation", epochs, column(3));
+        }
+        if (cols.contains(8)) {
+            addSeries(loss, "test", epochs, column(8));
+        }
+        markBest(loss, bestEpoch, List.of(1, 3, 8), cols, 1);
         List<XYChart> charts = new ArrayList<>(List.of(loss));
         if (cols.contains(2)) {
             XYChart acc = chart("Accuracy", "accuracy (%)");
-            acc.addSeries("train", epochs, percent(column(2)));
+            addSeries(acc, "train", epochs, percent(column(2)));
             if (cols.contains(4)) {
-                acc.addSeries("validation", epochs, percent(column(4)));
+                addSeries(acc, "validation", epochs, percent(column(4)));
             }
+            if (cols.contains(9)) {
+                addSeries(acc, "test", epochs, percent(column(9)));
+            }
+            markBest(acc, bestEpoch, List.of(2, 4, 9), cols, 100);
             charts.add(acc);
         }
-        int w = 640;
+        XYChart lr = chart("Learning rate (at each epoch's end)", "learning rate");
+        addSeries(lr, "learning rate", epochs, column(5));
+        double maxLr = 0;
+        for (double v : column(5)) {
+            maxLr = Math.max(maxLr, v);
+        }
+        // Plain decimals for the usual rates; exponents only when every rate is tiny.
+        lr.getStyler().setYAxisDecimalPattern(maxLr >= 1e-3 ? "0.#####" : "0.##E0");
+        charts.add(lr);
+        int w = 560;
         int h = 440;
         BufferedImage img = new BufferedImage(w * charts.size(), h, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
@@ -149,13 +200,50 @@ final class History {
         writeAtomically(file, png.toByteArray());
     }
 
-    private static XYChart chart(String title, String yTitle) {
-        XYChart c = new XYChartBuilder().width(640).height(440).title(title).xAxisTitle("epoch").yAxisTitle(yTitle)
+    private static void addSeries(XYChart c, String name, double[] x, double[] y) {
+        XYSeries s = c.addSeries(name, x, y);
+        // Markers only while they stay readable; a long run is a line.
+        s.setMarker(x.length <= 30 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
+    }
+
+    /** A vertical line at the best epoch spanning the plotted values of {@code series}. */
+    private void markBest(XYChart c, int bestEpoch, List<Integer> series, List<Integer> present, double scale) {
+        if (bestEpoch <= 0) {
+            return;
+        }
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        for (int col : series) {
+            if (present.contains(col)) {
+                for (double v : column(col)) {
+                    lo = Math.min(lo, v * scale);
+                    hi = Math.max(hi, v * scale);
+                }
+            }
+        }
+        if (lo <= hi) {
+            XYSeries s = c.addSeries("best epoch " + bestEpoch, new double[] {bestEpoch, bestEpoch},
+                    new double[] {lo, hi});
+            s.setMarker(SeriesMarkers.NONE);
+            s.setLineColor(Color.GRAY);
+            s.setLineStyle(new java.awt.BasicStroke(1.5f, java.awt.BasicStroke.CAP_BUTT, java.awt.BasicStroke.JOIN_MITER,
+                    10f, new float[] {6f, 4f}, 0f));
+        }
+    }
+
+    private XYChart chart(String title, String yTitle) {
+        XYChart c = new XYChartBuilder().width(560).height(440).title(title).xAxisTitle("epoch").yAxisTitle(yTitle)
                 .build();
-        c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
-        c.getStyler().setChartBackgroundColor(Color.WHITE);
-        c.getStyler().setDecimalPattern("#,##0.####");
-        c.getStyler().setLocale(Locale.ROOT);
+        XYStyler st = c.getStyler();
+        // Below the plot, so the legend never hides a curve.
+        st.setLegendPosition(Styler.LegendPosition.OutsideS);
+        st.setLegendLayout(Styler.LegendLayout.Horizontal);
+        st.setChartBackgroundColor(Color.WHITE);
+        st.setLocale(Locale.ROOT);
+        c.getStyler().setXAxisDecimalPattern("#,##0");
+        c.getStyler().setYAxisDecimalPattern("#,##0.###");
+        // Whole epochs only: about eight ticks whatever the run's length.
+        st.setXAxisTickMarkSpacingHint(Math.max(40, 460 / Math.max(1, Math.min(8, rows.size()))));
         return c;
     }
 

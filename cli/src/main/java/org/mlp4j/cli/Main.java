@@ -2,6 +2,13 @@ package org.mlp4j.cli;
 
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
+import java.util.Locale;
+import java.util.logging.Formatter;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.logging.StreamHandler;
 import org.mlp4j.TrainingDivergedException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -20,7 +27,7 @@ import picocli.CommandLine.Spec;
         description = "Train, evaluate and run multilayer perceptrons (pure Java, Java Vector API).",
         subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
-                "  mlp4j train                         train the default MNIST net (downloads MNIST once)",
+                "  mlp4j train                         train the default MNIST net (the repository's copy of MNIST)",
                 "  mlp4j eval --model model.safetensors",
                 "  mlp4j predict --model model.safetensors --input x.csv --output y.csv",
                 "Run 'mlp4j COMMAND --help' for the options of a command."})
@@ -36,9 +43,13 @@ public final class Main implements Runnable {
         throw new ParameterException(spec.commandLine(), "expected a command: train, eval or predict");
     }
 
+    /** Environment variable that turns the library's informational log lines back on ({@code MLP4J_LOG=info}). */
+    static final String LOG_ENV = "MLP4J_LOG";
+
     public static void main(String[] args) {
         // Charts are drawn off-screen; never try to open a display.
         System.setProperty("java.awt.headless", "true");
+        configureLogging(System.getenv(LOG_ENV));
         PrintWriter out = new PrintWriter(System.out, true, Charset.defaultCharset());
         PrintWriter err = new PrintWriter(System.err, true, Charset.defaultCharset());
         System.exit(run(out, err, args));
@@ -69,6 +80,54 @@ public final class Main implements Runnable {
         err.flush();
         return code;
     }
+
+    /**
+     * The library logs through java.util.logging, whose default format takes two lines per message and names
+     * internal classes. The command line prints what matters itself (the kernels are in the train header), so
+     * only warnings are shown, as one line each: {@code mlp4j: <message>}. {@code MLP4J_LOG=info} (or
+     * {@code fine}, ...) shows more; a logging configuration of the user's own
+     * ({@code -Djava.util.logging.config.file}) is left alone.
+     */
+    static void configureLogging(String level) {
+        if (System.getProperty("java.util.logging.config.file") != null
+                || System.getProperty("java.util.logging.config.class") != null) {
+            return;
+        }
+        Level threshold = Level.WARNING;
+        if (level != null && !level.isBlank()) {
+            try {
+                threshold = Level.parse(level.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                System.err.println("mlp4j: " + LOG_ENV + ": expected a level such as info or warning, got '" + level
+                        + "'; using warning");
+            }
+        }
+        Logger lib = Logger.getLogger("org.mlp4j");
+        lib.setUseParentHandlers(false);
+        lib.setLevel(threshold);
+        Handler h = new StreamHandler(System.err, new Formatter() {
+            @Override
+            public String format(LogRecord r) {
+                String m = formatMessage(r);
+                return (m.startsWith("mlp4j") ? m : "mlp4j: " + m) + System.lineSeparator();
+            }
+        }) {
+            @Override
+            public synchronized void publish(LogRecord record) {
+                super.publish(record);
+                flush();
+            }
+        };
+        h.setLevel(Level.ALL);
+        for (Handler old : lib.getHandlers()) {
+            lib.removeHandler(old);
+        }
+        lib.addHandler(h);
+        LOGGING_HANDLER[0] = h; // keep the logger (and so its handler) strongly reachable
+        LOGGING_HANDLER[1] = lib;
+    }
+
+    private static final Object[] LOGGING_HANDLER = new Object[2];
 
     private static String message(Throwable ex) {
         String m = ex.getMessage();

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.mlp4j.Activation;
 import org.mlp4j.Loss;
@@ -24,8 +25,10 @@ import picocli.CommandLine.Spec;
         description = {"Run a saved model on a CSV file of feature rows and write the predictions as CSV.",
                 "Input: one row per sample with exactly as many numeric columns as the model has inputs (an optional "
                         + "header line is skipped). Output for classifiers: 'class' (the predicted class) followed "
-                        + "by one probability column per class ('p0', 'p1', ...); otherwise one column per output "
-                        + "('y0', 'y1', ...)."},
+                        + "by one probability column per class ('p0', 'p1', ...); a model trained on named classes "
+                        + "writes 'label' (the class name) first and names the probability columns after the classes; "
+                        + "otherwise one column per output ('y0', 'y1', ...). Inputs are standardized as in training "
+                        + "when the model was trained with --standardize."},
         footer = {"", "Example:", "  mlp4j predict --model model.safetensors --input digits.csv --output predictions.csv"})
 final class PredictCommand implements Callable<Integer> {
     @Spec
@@ -50,7 +53,15 @@ final class PredictCommand implements Callable<Integer> {
         if (batchSize <= 0) {
             throw new ParameterException(spec.commandLine(), "--batch-size: expected a positive number, got " + batchSize);
         }
+        String problem = OutputPaths.problem(output);
+        if (problem != null) {
+            throw new ParameterException(spec.commandLine(), "-o/--output: cannot write " + output + ": " + problem);
+        }
         Network net = ModelFiles.load(model);
+        Map<String, String> meta = ModelFiles.loadMetadata(model);
+        List<String> classNames = meta.containsKey(TrainRun.CLASS_NAMES_KEY)
+                ? List.of(meta.get(TrainRun.CLASS_NAMES_KEY).split("\n", -1)) : List.of();
+        FeatureScaling scaling = FeatureScaling.fromMetadata(meta, net.inputSize(), model.toString());
         Csv.Table table = Csv.readFeatures(input);
         int in = net.inputSize();
         if (table.columns() != in) {
@@ -60,12 +71,20 @@ final class PredictCommand implements Callable<Integer> {
         int rows = table.rows();
         int outs = net.outputSize();
         float[] x = table.values();
-        float[] y = new float[rows * outs];
-        Workspace ws = net.newWorkspace(batchSize);
-        float[] chunkIn = new float[batchSize * in];
-        float[] chunkOut = new float[batchSize * outs];
-        for (int from = 0; from < rows; from += batchSize) {
-            int n = Math.min(batchSize, rows - from);
+        if (scaling != null) {
+            scaling.applyInPlace(x);
+        }
+        float[] y = new float[Math.multiplyExact(rows, outs)];
+        // Buffers follow the data, not the option: a batch larger than the file is the whole file.
+        int batch = Math.min(batchSize, rows);
+        if ((long) batch * Math.max(in, widest(net)) > TrainCommand.MAX_ARRAY) {
+            batch = (int) (TrainCommand.MAX_ARRAY / Math.max(in, widest(net)));
+        }
+        Workspace ws = net.newWorkspace(batch);
+        float[] chunkIn = new float[batch * in];
+        float[] chunkOut = new float[batch * outs];
+        for (int from = 0; from < rows; from += batch) {
+            int n = Math.min(batch, rows - from);
             System.arraycopy(x, from * in, chunkIn, 0, n * in);
             net.predictBatch(chunkIn, n, chunkOut, ws);
             System.arraycopy(chunkOut, 0, y, from * outs, n * outs);
@@ -118,9 +137,38 @@ final class PredictCommand implements Callable<Integer> {
                 }
             }
         }
-        Csv.write(output, header, values, columns);
+        if (!classNames.isEmpty() && loss == Loss.CROSS_ENTROPY) {
+            // Class names back: a 'label' column first, probability columns named after the classes.
+            List<String> labels = new ArrayList<>(rows);
+            for (int r = 0; r < rows; r++) {
+                int c = (int) values[r * columns];
+                labels.add(c < classNames.size() ? classNames.get(c) : Integer.toString(c));
+            }
+            List<String> named = new ArrayList<>(List.of("label", "class"));
+            for (int j = 0; j < outs; j++) {
+                named.add("p_" + (j < classNames.size() && headerSafe(classNames.get(j))
+                        ? classNames.get(j) : Integer.toString(j)));
+            }
+            Csv.write(output, named, labels, values, columns);
+        } else {
+            Csv.write(output, header, values, columns);
+        }
         out.println(String.format(Locale.ROOT, "wrote %,d predictions to %s", rows, output));
         out.flush();
         return 0;
+    }
+
+    /** Whether a class name can be part of a CSV header name as written (no separators, quotes or blanks). */
+    private static boolean headerSafe(String name) {
+        return !name.isBlank() && name.strip().equals(name)
+                && name.chars().noneMatch(ch -> ch == ',' || ch == '"' || ch == '\n' || ch == '\r');
+    }
+
+    private static int widest(Network net) {
+        int w = net.inputSize();
+        for (int l = 0; l < net.layerCount(); l++) {
+            w = Math.max(w, net.layout().outputs(l));
+        }
+        return w;
     }
 }

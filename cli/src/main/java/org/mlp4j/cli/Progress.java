@@ -93,15 +93,24 @@ final class Progress implements TrainingListener {
 
     @Override
     public boolean onEpoch(EpochStats s) {
-        clearBar();
-        if (lines) {
-            out.println(epochLine(s, epochs));
-            out.flush();
-        }
+        onEpoch(s, Double.NaN, Double.NaN);
         return true;
     }
 
+    /** Ends an epoch's bar and prints its line, with the test set's loss and accuracy (NaN when not evaluated). */
+    void onEpoch(EpochStats s, double testLoss, double testAccuracy) {
+        clearBar();
+        if (lines) {
+            out.println(epochLine(s, epochs, testLoss, testAccuracy));
+            out.flush();
+        }
+    }
+
     static String epochLine(EpochStats s, int epochs) {
+        return epochLine(s, epochs, Double.NaN, Double.NaN);
+    }
+
+    static String epochLine(EpochStats s, int epochs, double testLoss, double testAccuracy) {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "epoch %" + digits(epochs) + "d/%d  loss %.4f",
                 s.epoch(), epochs, s.loss()));
         if (!Double.isNaN(s.accuracy())) {
@@ -113,7 +122,12 @@ final class Progress implements TrainingListener {
         if (!Double.isNaN(s.validationAccuracy())) {
             sb.append(String.format(Locale.ROOT, "  val_acc %6.2f%%", 100 * s.validationAccuracy()));
         }
-        sb.append(String.format(Locale.ROOT, "  lr %.3g  %5.1f s  %,.0f samples/s", s.learningRate(), s.seconds(),
+        if (!Double.isNaN(testAccuracy)) {
+            sb.append(String.format(Locale.ROOT, "  test_acc %6.2f%%", 100 * testAccuracy));
+        } else if (!Double.isNaN(testLoss)) {
+            sb.append(String.format(Locale.ROOT, "  test_loss %.4f", testLoss));
+        }
+        sb.append(String.format(Locale.ROOT, "  lr %.3g  %5.2f s  %,.0f samples/s", s.learningRate(), s.seconds(),
                 s.samplesPerSecond()));
         return sb.toString();
     }

@@ -12,7 +12,7 @@ import org.mlp4j.LearningRateSchedule;
 record RunSettings(int batchSize, int epochs, long seed, double lr, String schedule, long warmupSteps,
                    long totalSteps, long stepSize, double gamma, double minLr, double clipNorm,
                    double validationSplit, int patience, long maxIterations, double targetLoss,
-                   double gradTolerance) {
+                   double gradTolerance, boolean standardize) {
 
     LearningRateSchedule learningRateSchedule() {
         switch (schedule) {
@@ -45,6 +45,7 @@ record RunSettings(int batchSize, int epochs, long seed, double lr, String sched
         m.put("max_iterations", Long.toString(maxIterations));
         m.put("target_loss", Double.toString(targetLoss));
         m.put("grad_tolerance", Double.toString(gradTolerance));
+        m.put("standardize", Boolean.toString(standardize));
         return m;
     }
 
@@ -60,7 +61,8 @@ record RunSettings(int batchSize, int epochs, long seed, double lr, String sched
                     Double.parseDouble(get(m, "validation_split", source)),
                     Integer.parseInt(get(m, "patience", source)), Long.parseLong(get(m, "max_iterations", source)),
                     Double.parseDouble(get(m, "target_loss", source)),
-                    Double.parseDouble(get(m, "grad_tolerance", source)));
+                    Double.parseDouble(get(m, "grad_tolerance", source)),
+                    Boolean.parseBoolean(m.getOrDefault("standardize", "false")));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(source + ": checkpoint run settings: expected numbers, got "
                     + e.getMessage(), e);
@@ -76,8 +78,17 @@ record RunSettings(int batchSize, int epochs, long seed, double lr, String sched
         return v;
     }
 
+    /**
+     * The same run with an epoch budget of {@code e}. A cosine schedule is re-planned for the new length: from
+     * the resume point on the rate follows the curve of a run planned with {@code e} epochs from the start (the
+     * warm-up is unchanged), so raising the budget continues with a moderate rate instead of restarting at the
+     * peak or staying at the floor. Constant and step schedules do not depend on the length.
+     */
     RunSettings withEpochs(int e) {
-        return new RunSettings(batchSize, e, seed, lr, schedule, warmupSteps, totalSteps, stepSize, gamma, minLr,
-                clipNorm, validationSplit, patience, maxIterations, targetLoss, gradTolerance);
+        long batchesPerEpoch = epochs > 0 ? totalSteps / epochs : 0;
+        long total = "cosine".equals(schedule) && batchesPerEpoch > 0 ? Math.max(warmupSteps + 1, e * batchesPerEpoch)
+                : totalSteps;
+        return new RunSettings(batchSize, e, seed, lr, schedule, warmupSteps, total, stepSize, gamma, minLr,
+                clipNorm, validationSplit, patience, maxIterations, targetLoss, gradTolerance, standardize);
     }
 }

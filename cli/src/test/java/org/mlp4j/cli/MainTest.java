@@ -110,7 +110,7 @@ class MainTest {
         Csv.Table h = Csv.readFeatures(history);
         assertEquals(8, h.rows());
         assertEquals(List.of("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "learning_rate",
-                "seconds", "samples_per_second"), h.header());
+                "seconds", "samples_per_second", "test_loss", "test_accuracy"), h.header());
         assertTrue(h.get(7, 1) < h.get(0, 1), "training loss decreases");
         BufferedImage png = ImageIO.read(chart.toFile());
         assertNotNull(png, "chart is a readable image");
@@ -120,6 +120,7 @@ class MainTest {
         assertEquals(0, e.code(), e.all());
         assertTrue(e.out().contains("samples  90"), e.out());
         assertTrue(e.out().contains("confusion matrix"), e.out());
+        assertTrue(e.out().contains("precision") && e.out().contains("macro avg"), e.out());
         String acc = e.out().lines().filter(l -> l.startsWith("accuracy")).findFirst().orElseThrow();
         double accuracy = Double.parseDouble(acc.replaceAll("[^0-9.]", ""));
         assertTrue(accuracy >= 90, acc);

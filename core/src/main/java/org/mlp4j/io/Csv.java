@@ -13,8 +13,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeSet;
 import org.mlp4j.Dataset;
 
 /**
@@ -29,6 +32,9 @@ import org.mlp4j.Dataset;
  * and column.
  */
 public final class Csv {
+    /** Most columns a row may declare: wider rows are not a network's input (layer widths are at most 2^24). */
+    public static final int MAX_COLUMNS = 1 << 24;
+
     private Csv() {
     }
 
@@ -81,12 +87,13 @@ public final class Csv {
      * a non-negative integer ({@code 3} or {@code 3.0}). The result has target width 1 (the class index as a
      * float).
      *
+     * @throws IllegalArgumentException if {@code featureCount} is not in {@code 1..MAX_COLUMNS - 1}
      * @throws CsvFormatException if the file is empty, has a wrong column count, a non-numeric or non-finite
      *                            value, or a label that is not a non-negative integer
      */
     public static Dataset readClassification(Path file, int featureCount) throws IOException {
-        positive("featureCount", featureCount);
-        Parsed p = read(file, featureCount + 1, featureCount + " features + 1 class label");
+        columnCount("featureCount", featureCount, 1);
+        Parsed p = read(file, featureCount + 1, featureCount + " features + 1 class label", -1);
         Table t = p.table;
         float[] features = new float[t.rows * featureCount];
         float[] labels = new float[t.rows];
@@ -105,18 +112,102 @@ public final class Csv {
     }
 
     /**
+     * A classification data set and the names of its classes.
+     *
+     * @param data       features and class indices (target width 1)
+     * @param classNames the name of class {@code i} at index {@code i}; empty when the file's labels were class
+     *                   indices
+     */
+    public record Labelled(Dataset data, List<String> classNames) {
+        /** Copies the names. */
+        public Labelled {
+            Objects.requireNonNull(data, "data");
+            classNames = List.copyOf(classNames);
+        }
+    }
+
+    /**
+     * Reads a classification data set whose labels are class indices or class names ({@code setosa}, ...).
+     *
+     * <p>With {@code classNames} empty the labels decide: all non-negative integers are class indices (as in
+     * {@link #readClassification}); otherwise every label is a name, and the classes are the distinct names in
+     * sorted order, so the same names give the same indices whatever the row order. With {@code classNames}
+     * given (those of the training data, or a model's), every label must be one of them.
+     *
+     * @throws IllegalArgumentException if {@code featureCount} is not in {@code 1..MAX_COLUMNS - 1}
+     * @throws CsvFormatException if the file is empty, has a wrong column count, a non-numeric feature, or a
+     *                            label that is not one of {@code classNames}
+     */
+    public static Labelled readClassification(Path file, int featureCount, List<String> classNames)
+            throws IOException {
+        columnCount("featureCount", featureCount, 1);
+        Objects.requireNonNull(classNames, "classNames");
+        Parsed p = read(file, featureCount + 1, featureCount + " features + 1 class label", featureCount);
+        Table t = p.table;
+        List<String> raw = p.text;
+        boolean numeric = classNames.isEmpty();
+        for (int r = 0; r < t.rows && numeric; r++) {
+            String f = raw.get(r);
+            numeric = isDecimal(f) && isClassIndex(Float.parseFloat(f));
+        }
+        float[] features = new float[t.rows * featureCount];
+        for (int r = 0; r < t.rows; r++) {
+            System.arraycopy(t.values, r * t.columns, features, r * featureCount, featureCount);
+        }
+        float[] labels = new float[t.rows];
+        List<String> names = classNames;
+        if (numeric) {
+            for (int r = 0; r < t.rows; r++) {
+                labels[r] = Float.parseFloat(raw.get(r));
+            }
+            return new Labelled(Dataset.of(features, featureCount, labels, 1), List.of());
+        }
+        if (names.isEmpty()) {
+            names = new ArrayList<>(new TreeSet<>(raw));
+            if (names.contains("")) {
+                int r = raw.indexOf("");
+                throw new CsvFormatException(file + ": line " + p.lines[r] + ", column " + (featureCount + 1)
+                        + ": expected a class label, got an empty field", p.lines[r], featureCount + 1);
+            }
+        }
+        Map<String, Integer> index = new HashMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            index.putIfAbsent(names.get(i), i);
+        }
+        for (int r = 0; r < t.rows; r++) {
+            Integer c = index.get(raw.get(r));
+            if (c == null) {
+                throw new CsvFormatException(file + ": line " + p.lines[r] + ", column " + (featureCount + 1)
+                        + ": expected a class name among " + SafeTensors.abbreviate(names.toString())
+                        + ", got \"" + SafeTensors.abbreviate(raw.get(r)) + "\"", p.lines[r], featureCount + 1);
+            }
+            labels[r] = c;
+        }
+        return new Labelled(Dataset.of(features, featureCount, labels, 1), names);
+    }
+
+    private static boolean isClassIndex(float v) {
+        return v >= 0 && v == Math.rint(v) && v <= (1 << 24);
+    }
+
+    /**
      * Reads a regression (or multi-target) data set: each row holds {@code featureCount} feature values then
      * {@code targetWidth} target values.
      *
+     * @throws IllegalArgumentException if a count is not positive or both together exceed {@link #MAX_COLUMNS}
      * @throws CsvFormatException if the file is empty, has a wrong column count, or a non-numeric or non-finite
      *                            value
      */
     public static Dataset readRegression(Path file, int featureCount, int targetWidth) throws IOException {
-        positive("featureCount", featureCount);
-        positive("targetWidth", targetWidth);
-        int width = Math.addExact(featureCount, targetWidth);
+        columnCount("featureCount", featureCount, 0);
+        columnCount("targetWidth", targetWidth, 0);
+        if ((long) featureCount + targetWidth > MAX_COLUMNS) {
+            throw new IllegalArgumentException("featureCount + targetWidth: expected at most " + MAX_COLUMNS
+                    + " columns in all, got " + featureCount + " + " + targetWidth);
+        }
+        int width = featureCount + targetWidth;
         Table t = read(file, width, featureCount + " features + " + targetWidth + " target"
-                + (targetWidth == 1 ? "" : "s")).table;
+                + (targetWidth == 1 ? "" : "s"), -1).table;
         float[] features = new float[t.rows * featureCount];
         float[] targets = new float[t.rows * targetWidth];
         for (int r = 0; r < t.rows; r++) {
@@ -134,14 +225,18 @@ public final class Csv {
      *                            non-finite
      */
     public static Table readFeatures(Path file) throws IOException {
-        return read(file, -1, null).table;
+        return read(file, -1, null, -1).table;
     }
 
-    /** A table plus the source line of each row, for error messages after parsing. */
-    private record Parsed(Table table, long[] lines) {
+    /** A table plus the source line of each row, and the raw text of the text column (if any). */
+    private record Parsed(Table table, long[] lines, List<String> text) {
     }
 
-    private static Parsed read(Path file, int expectedColumns, String layout) throws IOException {
+    /**
+     * Parses the file; {@code textColumn} (0-based, or -1 for none) is kept as text, not parsed, and does not
+     * count when telling a header from a data row.
+     */
+    private static Parsed read(Path file, int expectedColumns, String layout, int textColumn) throws IOException {
         Objects.requireNonNull(file, "file");
         // Strict decoding: a wrong encoding should be an error, not silently replaced characters.
         var decoder = StandardCharsets.UTF_8.newDecoder()
@@ -151,6 +246,7 @@ public final class Csv {
         int columns = expectedColumns;
         FloatList values = new FloatList();
         LongList lines = new LongList();
+        List<String> text = new ArrayList<>();
         long lineNo = 0;
         boolean first = true;
         try (BufferedReader in = new BufferedReader(new InputStreamReader(Files.newInputStream(file), decoder))) {
@@ -165,6 +261,10 @@ public final class Csv {
                 List<String> fields = split(file, lineNo, line);
                 if (columns < 0) {
                     columns = fields.size();
+                    if (columns > MAX_COLUMNS) {
+                        throw new CsvFormatException(file + ": line " + lineNo + ": expected at most " + MAX_COLUMNS
+                                + " columns, got " + columns, lineNo, 0);
+                    }
                 }
                 if (fields.size() != columns) {
                     throw new CsvFormatException(file + ": line " + lineNo + ": expected " + columns + " columns"
@@ -173,13 +273,18 @@ public final class Csv {
                 }
                 if (first) {
                     first = false;
-                    if (isHeader(fields)) {
+                    if (isHeader(fields, textColumn)) {
                         header = fields;
                         continue;
                     }
                 }
                 for (int c = 0; c < fields.size(); c++) {
-                    values.add(parse(file, lineNo, c + 1, fields.get(c)));
+                    if (c == textColumn) {
+                        text.add(fields.get(c));
+                        values.add(0);
+                    } else {
+                        values.add(parse(file, lineNo, c + 1, fields.get(c)));
+                    }
                 }
                 lines.add(lineNo);
             }
@@ -191,7 +296,7 @@ public final class Csv {
             throw new CsvFormatException(file + ": expected at least one data row, got "
                     + (header.isEmpty() ? "an empty file" : "only a header line"), 0, 0);
         }
-        return new Parsed(new Table(header, lines.size, columns, values.toArray()), lines.toArray());
+        return new Parsed(new Table(header, lines.size, columns, values.toArray()), lines.toArray(), text);
     }
 
     /** Splits one line into trimmed fields, honouring double quotes. */
@@ -256,9 +361,10 @@ public final class Csv {
      * A header has a field that is text: not empty (a missing value), not a number and not a NaN/infinity
      * spelling (those are bad data, reported as such rather than silently taken for column names).
      */
-    private static boolean isHeader(List<String> fields) {
-        for (String f : fields) {
-            if (!f.isEmpty() && !isDecimal(f) && !isNonFiniteWord(f)) {
+    private static boolean isHeader(List<String> fields, int textColumn) {
+        for (int c = 0; c < fields.size(); c++) {
+            String f = fields.get(c);
+            if (c != textColumn && !f.isEmpty() && !isDecimal(f) && !isNonFiniteWord(f)) {
                 return true;
             }
         }
@@ -348,17 +454,47 @@ public final class Csv {
      * @throws IOException              if writing fails
      */
     public static void write(Path file, List<String> header, float[] values, int columns) throws IOException {
+        write(file, header, null, values, columns);
+    }
+
+    /**
+     * Like {@link #write(Path, List, float[], int)} with a text column first, e.g. predicted class names: row
+     * {@code r} starts with {@code text.get(r)} (quoted when it holds a comma, a quote or surrounding spaces),
+     * then its {@code columns} values. {@code header} then names {@code columns + 1} columns (or is empty).
+     *
+     * @throws IllegalArgumentException as the other overload, or if {@code text} does not hold one entry per row
+     *                                  or an entry holds a line break
+     * @throws IOException              if writing fails
+     */
+    public static void write(Path file, List<String> header, List<String> text, float[] values, int columns)
+            throws IOException {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(header, "header");
         Objects.requireNonNull(values, "values");
-        positive("columns", columns);
+        if (columns <= 0) {
+            throw new IllegalArgumentException("columns: expected a positive value, got " + columns);
+        }
         if (values.length % columns != 0) {
             throw new IllegalArgumentException("values: expected a length that is a multiple of columns " + columns
                     + ", got " + values.length);
         }
+        int textColumns = text == null ? 0 : 1;
+        if (text != null) {
+            if (text.size() != values.length / columns) {
+                throw new IllegalArgumentException("text: expected one entry per row (" + values.length / columns
+                        + "), got " + text.size());
+            }
+            for (String t : text) {
+                if (Objects.requireNonNull(t, "text entry").indexOf('\n') >= 0 || t.indexOf('\r') >= 0) {
+                    throw new IllegalArgumentException("text: expected entries without line breaks, got \""
+                            + SafeTensors.abbreviate(t) + "\"");
+                }
+            }
+        }
         if (!header.isEmpty()) {
-            if (header.size() != columns) {
-                throw new IllegalArgumentException("header: expected " + columns + " names, got " + header.size());
+            if (header.size() != columns + textColumns) {
+                throw new IllegalArgumentException("header: expected " + (columns + textColumns) + " names, got "
+                        + header.size());
             }
             for (int c = 0; c < header.size(); c++) {
                 String name = Objects.requireNonNull(header.get(c), "header name");
@@ -368,7 +504,7 @@ public final class Csv {
                             + " without commas, quotes, line breaks or surrounding spaces, got \"" + name + "\"");
                 }
             }
-            if (!isHeader(header)) {
+            if (!isHeader(header, -1)) {
                 throw new IllegalArgumentException("header: expected at least one non-numeric name (otherwise it"
                         + " reads back as data), got " + header);
             }
@@ -380,6 +516,7 @@ public final class Csv {
             }
         }
         List<String> names = List.copyOf(header);
+        List<String> texts = text == null ? null : List.copyOf(text);
         float[] snapshot = values.clone(); // what was validated is what gets written
         AtomicFiles.write(file, ch -> {
             // Not closed here: closing the writer would close the channel before AtomicFiles forces it.
@@ -389,6 +526,10 @@ public final class Csv {
                 w.write('\n');
             }
             for (int i = 0; i < snapshot.length; i++) {
+                if (texts != null && i % columns == 0) {
+                    w.write(quote(texts.get(i / columns)));
+                    w.write(',');
+                }
                 w.write(format(snapshot[i]));
                 w.write((i + 1) % columns == 0 ? '\n' : ',');
             }
@@ -397,6 +538,12 @@ public final class Csv {
     }
 
     // ------------------------------------------------------------------------------------------------ helpers
+
+    /** A text field as the reader reads it back: quoted when it holds a comma, a quote or surrounding blanks. */
+    static String quote(String t) {
+        boolean plain = t.indexOf(',') < 0 && t.indexOf('"') < 0 && t.strip().equals(t) && !t.isEmpty();
+        return plain ? t : '"' + t.replace("\"", "\"\"") + '"';
+    }
 
     /**
      * Shortest text that reads back to exactly {@code v}: whole numbers (class indices, counts) without a
@@ -409,9 +556,11 @@ public final class Csv {
         return Float.toString(v);
     }
 
-    private static void positive(String name, int value) {
-        if (value <= 0) {
-            throw new IllegalArgumentException(name + ": expected a positive value, got " + value);
+    /** A column count from 1 to {@code MAX_COLUMNS - reserved}. */
+    private static void columnCount(String name, int value, int reserved) {
+        if (value <= 0 || value > MAX_COLUMNS - reserved) {
+            throw new IllegalArgumentException(name + ": expected a column count from 1 to " + (MAX_COLUMNS - reserved)
+                    + ", got " + value);
         }
     }
 

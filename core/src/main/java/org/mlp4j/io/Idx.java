@@ -24,7 +24,16 @@ public final class Idx {
     /** How many trailing bytes are counted for an error message before giving up. */
     private static final long TRAILING_COUNT_LIMIT = 1 << 20;
 
+    /** Deflate's largest expansion (a long run of one byte): about 1032 output bytes per input byte. */
+    static final long MAX_DEFLATE_RATIO = 1032;
+
     private Idx() {
+    }
+
+    /** Heap that an allocation may still get: the maximum minus what is in use now. */
+    static long availableMemory() {
+        Runtime rt = Runtime.getRuntime();
+        return rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
     }
 
     /**
@@ -130,10 +139,16 @@ public final class Idx {
         return new Labels(read(file, 1, "a label file (idx1)").data);
     }
 
-    private record Raw(int[] dims, byte[] data) {
+    record Raw(int[] dims, byte[] data) {
     }
 
     private static Raw read(Path file, int expectedDims, String kind) throws IOException {
+        return read(file, expectedDims, kind, Idx::availableMemory);
+    }
+
+    /** {@code available} reports the heap an allocation may take (a parameter so tests can lower it). */
+    static Raw read(Path file, int expectedDims, String kind, java.util.function.LongSupplier available)
+            throws IOException {
         Objects.requireNonNull(file, "file");
         try (InputStream in = open(file)) {
             byte[] magic = in.readNBytes(4);
@@ -178,16 +193,34 @@ public final class Idx {
             }
             long headerBytes = 4L + 4L * dimCount;
             // For raw files the size is known: check it before allocating, so a lying header cannot force a
-            // huge allocation. (Compressed input is checked as it is read; readNBytes grows with the data.)
+            // huge allocation. Compressed input is capped by deflate's ratio and the heap below.
+            long fileSize = Files.size(file);
             if (!(in instanceof Gzip)) {
-                long actual = Files.size(file) - headerBytes;
+                long actual = fileSize - headerBytes;
                 if (actual != expected) {
                     throw lengthMismatch(file, dims, expected, actual, headerBytes);
                 }
+            } else if (expected > MAX_DEFLATE_RATIO * fileSize + 1024) {
+                // Deflate cannot expand data more than about 1032:1, so such a header cannot be honest.
+                throw fail(file, "sizes " + describe(dims, dims.length) + " declare " + expected + " bytes, more than "
+                        + "a " + fileSize + "-byte gzip file can hold (at most about " + MAX_DEFLATE_RATIO
+                        + " times its size); damaged header?");
             }
-            byte[] data = in.readNBytes((int) expected);
-            if (data.length != expected) {
-                throw lengthMismatch(file, dims, expected, data.length, headerBytes);
+            long free = available.getAsLong();
+            if (expected > free) {
+                System.gc(); // only on this rare path: part of the used heap may be garbage
+                free = available.getAsLong();
+            }
+            if (expected > free) {
+                throw fail(file, "sizes " + describe(dims, dims.length) + " declare " + expected / (1 << 20)
+                        + " MiB of data, more than the " + free / (1 << 20) + " MiB of heap available"
+                        + " (raise -Xmx if the file is genuine)");
+            }
+            // Read into an array of exactly the declared size: no growth, no copy, at most what was checked.
+            byte[] data = new byte[(int) expected];
+            int got = in.readNBytes(data, 0, data.length);
+            if (got != expected) {
+                throw lengthMismatch(file, dims, expected, got, headerBytes);
             }
             if (in.read() != -1) {
                 // Count the excess for the message, but stop early: decompressed input can be endless.

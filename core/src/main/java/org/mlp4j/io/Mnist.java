@@ -76,6 +76,18 @@ public final class Mnist {
             throw new IdxFormatException(imagesFile + " has " + images.count() + " images but " + labelsFile
                     + " has " + labels.count() + " labels; expected equal counts");
         }
+        // The features take four bytes per pixel: say so before the allocation fails.
+        long featureBytes = 4L * images.count() * images.rows() * images.cols();
+        long free = Idx.availableMemory();
+        if (featureBytes > free) {
+            System.gc();
+            free = Idx.availableMemory();
+        }
+        if (featureBytes > free || featureBytes / 4 > Integer.MAX_VALUE - 8) {
+            throw new IdxFormatException(imagesFile + ": " + images.count() + " images of " + images.rows() + " x "
+                    + images.cols() + " pixels need " + (featureBytes >> 20) + " MiB as float features, more than the "
+                    + (free >> 20) + " MiB of heap available (raise -Xmx if the file is genuine)");
+        }
         float[] targets = new float[labels.count()];
         for (int i = 0; i < targets.length; i++) {
             int label = labels.label(i);

@@ -4,6 +4,8 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.net.InetSocketAddress;
+import java.net.ProxySelector;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -39,12 +41,30 @@ import java.util.zip.ZipException;
  * <p>Verification uses the SHA-256 and length of the <em>decompressed</em> IDX content rather than of the
  * {@code .gz} bytes: mirrors and local copies are known to differ in their gzip encoding while holding the same
  * data, and checking the content accepts all of them while still rejecting any wrong or damaged file.
+ *
+ * <p>Proxy: Java's own settings ({@code -Dhttps.proxyHost}, {@code -Djava.net.useSystemProxies}) apply when
+ * set; otherwise the {@code https_proxy} / {@code HTTPS_PROXY} environment variable ({@code http://host:port},
+ * as curl and pip read it; credentials in it are not supported) is used, with {@code no_proxy} /
+ * {@code NO_PROXY} honoured by exact host or domain suffix.
  */
 public final class MnistDownloader {
     /** Mirrors tried in order. */
     public static final List<URI> DEFAULT_MIRRORS = List.of(
             URI.create("https://ossci-datasets.s3.amazonaws.com/mnist/"),
             URI.create("https://storage.googleapis.com/cvdf-datasets/mnist/"));
+
+    /** Receives download progress, on the downloading thread. */
+    @FunctionalInterface
+    public interface DownloadProgress {
+        /**
+         * Called as bytes arrive.
+         *
+         * @param file  the file's name ({@code NAME.gz})
+         * @param bytes bytes received so far
+         * @param total the declared length, or -1 when the server did not send one
+         */
+        void update(String file, long bytes, long total);
+    }
 
     /** SHA-256 (hex) and length of a file's decompressed content. */
     record Expected(String sha256, long length) {
@@ -112,10 +132,14 @@ public final class MnistDownloader {
         this.mirrors = List.copyOf(normalized);
         this.expected = Map.copyOf(expected);
         this.downloadTimeout = Objects.requireNonNull(downloadTimeout, "downloadTimeout");
-        this.client = HttpClient.newBuilder()
+        HttpClient.Builder b = HttpClient.newBuilder()
                 .connectTimeout(CONNECT_TIMEOUT.compareTo(downloadTimeout) < 0 ? CONNECT_TIMEOUT : downloadTimeout)
-                .followRedirects(HttpClient.Redirect.NORMAL) // never from https to http
-                .build();
+                .followRedirects(HttpClient.Redirect.NORMAL); // never from https to http
+        ProxySelector proxy = environmentProxy(System.getenv(), this.mirrors);
+        if (proxy != null) {
+            b.proxy(proxy);
+        }
+        this.client = b.build();
     }
 
     /** The cache directory. */
@@ -132,13 +156,24 @@ public final class MnistDownloader {
      *                     failure
      */
     public Path ensure() throws IOException {
+        return ensure((file, bytes, total) -> { });
+    }
+
+    /**
+     * {@link #ensure()}, reporting the progress of each download to {@code progress}.
+     *
+     * @return the cache directory, ready for {@link Mnist#load(Path)}
+     * @throws IOException if a file could not be obtained from any mirror
+     */
+    public Path ensure(DownloadProgress progress) throws IOException {
+        Objects.requireNonNull(progress, "progress");
         Files.createDirectories(cacheDir);
         for (String name : Mnist.FILE_NAMES) {
             Expected want = expected.get(name);
             if (want == null) {
                 throw new IllegalStateException("no expected checksum for " + name);
             }
-            ensureFile(name, want);
+            ensureFile(name, want, progress);
         }
         return cacheDir;
     }
@@ -148,7 +183,7 @@ public final class MnistDownloader {
         return Mnist.load(ensure());
     }
 
-    private void ensureFile(String name, Expected want) throws IOException {
+    private void ensureFile(String name, Expected want, DownloadProgress progress) throws IOException {
         Path raw = cacheDir.resolve(name);
         Path gz = cacheDir.resolve(name + ".gz");
         if (isValid(raw, want)) {
@@ -163,7 +198,7 @@ public final class MnistDownloader {
         for (URI mirror : mirrors) {
             URI url = mirror.resolve(name + ".gz");
             try {
-                download(url, gz, want);
+                download(url, gz, want, progress);
                 return;
             } catch (InterruptedIOException e) {
                 throw e;
@@ -193,7 +228,7 @@ public final class MnistDownloader {
         }
     }
 
-    private void download(URI url, Path target, Expected want) throws IOException {
+    private void download(URI url, Path target, Expected want, DownloadProgress progress) throws IOException {
         HttpRequest request = HttpRequest.newBuilder(url).timeout(downloadTimeout).GET().build();
         HttpResponse<InputStream> response;
         try {
@@ -232,6 +267,7 @@ public final class MnistDownloader {
                     if (total > MAX_DOWNLOAD_BYTES) {
                         throw new IOException("body exceeds the limit of " + MAX_DOWNLOAD_BYTES + " bytes");
                     }
+                    progress.update(target.getFileName().toString(), total, declared);
                     ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
                     while (bb.hasRemaining()) {
                         ch.write(bb);
@@ -247,6 +283,75 @@ public final class MnistDownloader {
         } finally {
             finished.set(true);
         }
+    }
+
+    /**
+     * The proxy named by {@code https_proxy}/{@code HTTPS_PROXY} (the lower-case name first, as curl reads it),
+     * or null when Java's proxy properties are set, the variable is unset, or every mirror is excluded by
+     * {@code no_proxy}/{@code NO_PROXY}.
+     *
+     * @throws IllegalArgumentException if the variable is not a {@code http://host[:port]} URL
+     */
+    static ProxySelector environmentProxy(Map<String, String> env, List<URI> mirrors) {
+        if (System.getProperty("https.proxyHost") != null || Boolean.getBoolean("java.net.useSystemProxies")) {
+            return null;
+        }
+        String name = env.get("https_proxy") != null ? "https_proxy" : "HTTPS_PROXY";
+        String value = env.get(name);
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        URI uri;
+        try {
+            uri = URI.create(value.contains("://") ? value.trim() : "http://" + value.trim());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(name + ": expected a proxy URL such as http://proxy:3128, got '"
+                    + value + "'");
+        }
+        if (uri.getHost() == null || !"http".equalsIgnoreCase(uri.getScheme()) || uri.getUserInfo() != null) {
+            throw new IllegalArgumentException(name + ": expected a proxy URL http://host[:port] (no credentials), "
+                    + "got '" + value + "'");
+        }
+        String noProxy = env.get("no_proxy") != null ? env.get("no_proxy") : env.getOrDefault("NO_PROXY", "");
+        boolean anyProxied = false;
+        for (URI m : mirrors) {
+            anyProxied |= !excluded(m.getHost(), noProxy);
+        }
+        if (!anyProxied) {
+            return null;
+        }
+        InetSocketAddress address = InetSocketAddress.createUnresolved(uri.getHost(),
+                uri.getPort() > 0 ? uri.getPort() : 80);
+        ProxySelector proxied = ProxySelector.of(address);
+        return new ProxySelector() {
+            @Override
+            public List<java.net.Proxy> select(URI u) {
+                return excluded(u.getHost(), noProxy) ? List.of(java.net.Proxy.NO_PROXY) : proxied.select(u);
+            }
+
+            @Override
+            public void connectFailed(URI u, java.net.SocketAddress sa, IOException ioe) {
+                // the download reports the failure itself
+            }
+        };
+    }
+
+    /** Whether {@code host} matches a {@code no_proxy} entry ({@code *}, a host, or a domain suffix). */
+    private static boolean excluded(String host, String noProxy) {
+        if (host == null) {
+            return false;
+        }
+        for (String e : noProxy.split(",")) {
+            String entry = e.trim().toLowerCase(java.util.Locale.ROOT);
+            if (entry.startsWith(".")) {
+                entry = entry.substring(1);
+            }
+            if (entry.equals("*") || (!entry.isEmpty() && (host.equalsIgnoreCase(entry)
+                    || host.toLowerCase(java.util.Locale.ROOT).endsWith("." + entry)))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private int readBody(InputStream body, byte[] buf, AtomicBoolean timedOut) throws IOException {

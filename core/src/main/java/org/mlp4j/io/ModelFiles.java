@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -74,7 +75,34 @@ public final class ModelFiles {
      * @throws IOException if writing fails; an existing file is then unchanged
      */
     public static void save(Network network, Path file) throws IOException {
-        save(network, file, SafeTensors.Dtype.F32);
+        save(network, file, SafeTensors.Dtype.F32, Map.of());
+    }
+
+    /**
+     * Like {@link #save(Network, Path)}, storing application entries with the model (e.g. class names or feature
+     * scaling; read back with {@link #loadMetadata}). They are kept apart from the architecture keys.
+     *
+     * @throws IOException if writing fails; an existing file is then unchanged
+     */
+    public static void save(Network network, Path file, Map<String, String> metadata) throws IOException {
+        save(network, file, SafeTensors.Dtype.F32, metadata);
+    }
+
+    /**
+     * The application entries stored with a model by {@link #save(Network, Path, Map)} (or with a checkpoint),
+     * without their internal prefix; empty when there are none.
+     *
+     * @throws SafeTensorsFormatException if the file is not a valid safetensors file
+     * @throws IOException                if the file cannot be read
+     */
+    public static Map<String, String> loadMetadata(Path file) throws IOException {
+        Map<String, String> app = new LinkedHashMap<>();
+        SafeTensors.read(file).metadata().forEach((k, v) -> {
+            if (k.startsWith(APP_PREFIX)) {
+                app.put(k.substring(APP_PREFIX.length()), v);
+            }
+        });
+        return Collections.unmodifiableMap(app);
     }
 
     /**
@@ -89,9 +117,27 @@ public final class ModelFiles {
      * @throws IOException              if writing fails; an existing file is then unchanged
      */
     public static void save(Network network, Path file, SafeTensors.Dtype dtype) throws IOException {
+        save(network, file, dtype, Map.of());
+    }
+
+    /**
+     * Writes {@code network} with its parameters stored as {@code dtype} (see
+     * {@link #save(Network, Path, SafeTensors.Dtype)}) and the application entries {@code metadata} (see
+     * {@link #save(Network, Path, Map)}), replacing {@code file} atomically.
+     *
+     * @param network  the network to save
+     * @param file     the target
+     * @param dtype    how the weights and biases are stored
+     * @param metadata application entries, kept apart from the architecture keys
+     * @throws IllegalArgumentException if {@code dtype} is F16 and a parameter's magnitude rounds beyond 65504
+     * @throws IOException              if writing fails; an existing file is then unchanged
+     */
+    public static void save(Network network, Path file, SafeTensors.Dtype dtype, Map<String, String> metadata)
+            throws IOException {
         Objects.requireNonNull(network, "network");
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(metadata, "metadata");
         if (dtype == SafeTensors.Dtype.F16) {
             float[] p = network.parameters();
             for (int i = 0; i < p.length; i++) {
@@ -102,6 +148,8 @@ public final class ModelFiles {
             }
         }
         Map<String, String> meta = architecture(network);
+        metadata.forEach((k, v) -> meta.put(APP_PREFIX + Objects.requireNonNull(k, "metadata key"),
+                Objects.requireNonNull(v, "metadata value of " + k)));
         SafeTensors.write(file, meta, layerTensors(network, new LinkedHashMap<>()), dtype);
     }
 

@@ -2,6 +2,8 @@ package org.mlp4j.io;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -161,6 +163,45 @@ class MnistDownloaderTest {
     }
 
     @Test
+    void downloadsReportProgressPerFile() throws IOException {
+        List<String> seen = new java.util.ArrayList<>();
+        downloader(mirror("good")).ensure((file, bytes, total) -> {
+            assertTrue(bytes > 0 && (total < 0 || bytes <= total), bytes + " of " + total);
+            if (!seen.contains(file)) {
+                seen.add(file);
+            }
+        });
+        assertEquals(Mnist.FILE_NAMES.stream().map(n -> n + ".gz").toList(), seen);
+    }
+
+    @Test
+    void httpsProxyComesFromTheEnvironment() {
+        List<URI> mirrors = MnistDownloader.DEFAULT_MIRRORS;
+        assertNull(MnistDownloader.environmentProxy(Map.of(), mirrors));
+        java.net.ProxySelector p = MnistDownloader.environmentProxy(Map.of("HTTPS_PROXY", "http://proxy.example:3128"),
+                mirrors);
+        assertNotNull(p);
+        java.net.Proxy chosen = p.select(mirrors.get(0)).get(0);
+        assertEquals(java.net.Proxy.Type.HTTP, chosen.type());
+        assertEquals("proxy.example:3128", ((InetSocketAddress) chosen.address()).getHostString() + ":"
+                + ((InetSocketAddress) chosen.address()).getPort());
+        // The lower-case name wins, as curl reads it; no scheme means http.
+        java.net.ProxySelector lower = MnistDownloader.environmentProxy(Map.of("https_proxy", "low:8080",
+                "HTTPS_PROXY", "http://up:1"), mirrors);
+        assertEquals(8080, ((InetSocketAddress) lower.select(mirrors.get(0)).get(0).address()).getPort());
+        // no_proxy excludes by host or domain suffix.
+        assertNull(MnistDownloader.environmentProxy(Map.of("HTTPS_PROXY", "http://p:1", "NO_PROXY",
+                ".amazonaws.com,storage.googleapis.com"), mirrors));
+        java.net.ProxySelector some = MnistDownloader.environmentProxy(Map.of("HTTPS_PROXY", "http://p:1",
+                "no_proxy", "amazonaws.com"), mirrors);
+        assertEquals(java.net.Proxy.NO_PROXY, some.select(mirrors.get(0)).get(0));
+        assertEquals(java.net.Proxy.Type.HTTP, some.select(mirrors.get(1)).get(0).type());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> MnistDownloader.environmentProxy(Map.of("HTTPS_PROXY", "http://user:pw@p:1"), mirrors));
+        assertTrue(bad.getMessage().startsWith("HTTPS_PROXY:"), bad.getMessage());
+    }
+
+    @Test
     void wrongChecksumFallsBackToNextMirror() throws IOException {
         downloader(mirror("bad"), mirror("good")).ensure();
         assertEquals(8, requests.size());
@@ -244,8 +285,9 @@ class MnistDownloaderTest {
 
     @Test
     void builtInChecksumsMatchTheRealMnist() throws IOException {
-        Path real = Path.of("/work/shared/data/mnist");
-        Assumptions.assumeTrue(Files.isDirectory(real), "real MNIST not available at " + real);
+        // The copy bundled with the repository (data/mnist, relative to this module) is the real MNIST.
+        Path real = Path.of("..", "data", "mnist");
+        Assumptions.assumeTrue(Files.isDirectory(real), "bundled MNIST not found at " + real.toAbsolutePath());
         for (String name : Mnist.FILE_NAMES) {
             Files.copy(real.resolve(name + ".gz"), cache.resolve(name + ".gz"));
         }
