@@ -42,7 +42,11 @@ public final class CheckpointListener implements TrainingListener {
         this.metadata = Objects.requireNonNull(metadata, "metadata");
     }
 
-    /** The checkpoint file. */
+    /**
+     * The checkpoint file.
+     *
+     * @return the path given to the constructor
+     */
     public Path file() {
         return file;
     }
@@ -50,6 +54,7 @@ public final class CheckpointListener implements TrainingListener {
     /**
      * Sets the trainer whose state is saved; call it before {@link Trainer#fit}.
      *
+     * @param trainer the trainer this listener is registered with
      * @throws IllegalStateException if another trainer is already attached
      */
     public void attach(Trainer trainer) {

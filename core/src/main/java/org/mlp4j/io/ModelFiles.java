@@ -82,6 +82,9 @@ public final class ModelFiles {
      * Like {@link #save(Network, Path)}, storing application entries with the model (e.g. class names or feature
      * scaling; read back with {@link #loadMetadata}). They are kept apart from the architecture keys.
      *
+     * @param network  the network to save
+     * @param file     the target
+     * @param metadata application entries (key to value) stored with the model
      * @throws IOException if writing fails; an existing file is then unchanged
      */
     public static void save(Network network, Path file, Map<String, String> metadata) throws IOException {
@@ -92,6 +95,8 @@ public final class ModelFiles {
      * The application entries stored with a model by {@link #save(Network, Path, Map)} (or with a checkpoint),
      * without their internal prefix; empty when there are none.
      *
+     * @param file the model or checkpoint file
+     * @return the entries, unmodifiable, in file order
      * @throws SafeTensorsFormatException if the file is not a valid safetensors file
      * @throws IOException                if the file cannot be read
      */
