@@ -33,9 +33,11 @@ final class EvalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, paramLabel = "FILE", required = true,
-            description = "Model file (safetensors, from 'mlp4j train' or PyTorch).")
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE", required = true, description = ModelSource.MODEL_HELP)
     Path model;
+
+    @Mixin
+    ModelSource modelSource = new ModelSource();
 
     @Mixin
     DataOptions data = new DataOptions();
@@ -52,7 +54,7 @@ final class EvalCommand implements Callable<Integer> {
         if (batchSize <= 0) {
             throw new ParameterException(spec.commandLine(), "--batch-size: expected a positive number, got " + batchSize);
         }
-        Network net = ModelFiles.load(model);
+        Network net = modelSource.load(model, spec.commandLine());
         Map<String, String> meta = ModelFiles.loadMetadata(model);
         List<String> classNames = meta.containsKey(TrainRun.CLASS_NAMES_KEY)
                 ? List.of(meta.get(TrainRun.CLASS_NAMES_KEY).split("\n", -1)) : List.of();

@@ -15,6 +15,7 @@ import org.mlp4j.Workspace;
 import org.mlp4j.io.Csv;
 import org.mlp4j.io.ModelFiles;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -34,8 +35,11 @@ final class PredictCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, paramLabel = "FILE", required = true, description = "Model file (safetensors).")
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE", required = true, description = ModelSource.MODEL_HELP)
     Path model;
+
+    @Mixin
+    ModelSource modelSource = new ModelSource();
 
     @Option(names = {"-i", "--input"}, paramLabel = "FILE", required = true, description = "CSV file of feature rows.")
     Path input;
@@ -57,7 +61,7 @@ final class PredictCommand implements Callable<Integer> {
         if (problem != null) {
             throw new ParameterException(spec.commandLine(), "-o/--output: cannot write " + output + ": " + problem);
         }
-        Network net = ModelFiles.load(model);
+        Network net = modelSource.load(model, spec.commandLine());
         Map<String, String> meta = ModelFiles.loadMetadata(model);
         List<String> classNames = meta.containsKey(TrainRun.CLASS_NAMES_KEY)
                 ? List.of(meta.get(TrainRun.CLASS_NAMES_KEY).split("\n", -1)) : List.of();

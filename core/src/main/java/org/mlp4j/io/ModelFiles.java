@@ -93,7 +93,7 @@ public final class ModelFiles {
 
     /**
      * The application entries stored with a model by {@link #save(Network, Path, Map)} (or with a checkpoint),
-     * without their internal prefix; empty when there are none.
+     * without their internal prefix; empty when there are none (always for an ONNX model).
      *
      * @param file the model or checkpoint file
      * @return the entries, unmodifiable, in file order
@@ -102,6 +102,9 @@ public final class ModelFiles {
      */
     public static Map<String, String> loadMetadata(Path file) throws IOException {
         Map<String, String> app = new LinkedHashMap<>();
+        if (isOnnx(Objects.requireNonNull(file, "file"))) {
+            return Collections.unmodifiableMap(app); // an ONNX model (see load) carries no mlp4j entries
+        }
         SafeTensors.read(file).metadata().forEach((k, v) -> {
             if (k.startsWith(APP_PREFIX)) {
                 app.put(k.substring(APP_PREFIX.length()), v);
@@ -172,14 +175,19 @@ public final class ModelFiles {
      */
     public static Network load(Path file) throws IOException {
         Objects.requireNonNull(file, "file");
+        if (isOnnx(file)) {
+            return Onnx.load(file);
+        }
+        return network(SafeTensors.read(file));
+    }
+
+    /** True when {@code file} starts like an ONNX model and not like safetensors. */
+    private static boolean isOnnx(Path file) throws IOException {
         byte[] head;
         try (InputStream in = Files.newInputStream(file)) {
             head = in.readNBytes(16);
         }
-        if (!FileKinds.looksLikeSafeTensors(head, head.length) && FileKinds.looksLikeOnnx(head, head.length)) {
-            return Onnx.load(file);
-        }
-        return network(SafeTensors.read(file));
+        return !FileKinds.looksLikeSafeTensors(head, head.length) && FileKinds.looksLikeOnnx(head, head.length);
     }
 
     /**
