@@ -24,12 +24,22 @@ public enum Activation {
     /** Row-wise softmax; allowed on the output layer only. */
     SOFTMAX;
 
-    /** The lower-case name used in files and on the command line, e.g. {@code leaky_relu}. */
+    /**
+     * The lower-case name used in files and on the command line, e.g. {@code leaky_relu}.
+     *
+     * @return the activation's id
+     */
     public String id() {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** Parses {@link #id()} (case-insensitive). */
+    /**
+     * Parses {@link #id()} (case-insensitive).
+     *
+     * @param id an id as {@link #id()} writes it; surrounding spaces are ignored
+     * @return the activation with that id
+     * @throws IllegalArgumentException if no activation has that id
+     */
     public static Activation fromId(String id) {
         for (Activation a : values()) {
             if (a.id().equalsIgnoreCase(id.trim())) {

@@ -37,30 +37,58 @@ public final class Adam extends Optimizer {
         return decoupled ? "adamw" : "adam";
     }
 
-    /** True for AdamW. */
+    /**
+     * True for AdamW.
+     *
+     * @return true for AdamW (decoupled decay), false for Adam (L2 term)
+     */
     public boolean decoupledWeightDecay() {
         return decoupled;
     }
 
-    /** Decay of the first moment, in {@code [0, 1)} (default 0.9). */
+    /**
+     * Decay of the first moment, in {@code [0, 1)} (default 0.9).
+     *
+     * @param beta1 the decay, {@code 0 <= beta1 < 1}
+     * @return this optimizer
+     * @throws IllegalArgumentException if {@code beta1} is outside {@code [0, 1)}
+     */
     public Adam beta1(double beta1) {
         this.beta1 = Checks.unitInterval("beta1", beta1);
         return this;
     }
 
-    /** Decay of the second moment, in {@code [0, 1)} (default 0.999). */
+    /**
+     * Decay of the second moment, in {@code [0, 1)} (default 0.999).
+     *
+     * @param beta2 the decay, {@code 0 <= beta2 < 1}
+     * @return this optimizer
+     * @throws IllegalArgumentException if {@code beta2} is outside {@code [0, 1)}
+     */
     public Adam beta2(double beta2) {
         this.beta2 = Checks.unitInterval("beta2", beta2);
         return this;
     }
 
-    /** Term added to the denominator, {@code >= 0} (default 1e-8). */
+    /**
+     * Term added to the denominator, {@code >= 0} (default 1e-8).
+     *
+     * @param eps the term, finite and {@code >= 0}
+     * @return this optimizer
+     * @throws IllegalArgumentException if {@code eps} is negative, infinite or NaN
+     */
     public Adam eps(double eps) {
         this.eps = Checks.nonNegative("eps", eps);
         return this;
     }
 
-    /** L2 term for Adam, decoupled decay for AdamW; {@code >= 0} (defaults 0 and 0.01). */
+    /**
+     * L2 term for Adam, decoupled decay for AdamW; {@code >= 0} (defaults 0 and 0.01).
+     *
+     * @param weightDecay the decay, finite and {@code >= 0}
+     * @return this optimizer
+     * @throws IllegalArgumentException if {@code weightDecay} is negative, infinite or NaN
+     */
     public Adam weightDecay(double weightDecay) {
         this.weightDecay = Checks.nonNegative("weightDecay", weightDecay);
         return this;
@@ -70,6 +98,8 @@ public final class Adam extends Optimizer {
      * AMSGrad: divide by the running maximum of the second moment (default off). Its state is tracked from the
      * first step, so it cannot change once state exists.
      *
+     * @param amsgrad true to use AMSGrad
+     * @return this optimizer
      * @throws IllegalStateException when changed after the first step
      */
     public Adam amsgrad(boolean amsgrad) {
@@ -78,28 +108,49 @@ public final class Adam extends Optimizer {
         return this;
     }
 
-    /** Ascend instead of descend: the gradient is negated first (PyTorch's {@code maximize}; default off). */
+    /**
+     * Ascend instead of descend: the gradient is negated first (PyTorch's {@code maximize}; default off).
+     *
+     * @param maximize true to maximize the objective
+     * @return this optimizer
+     */
     public Adam maximize(boolean maximize) {
         this.maximize = maximize;
         return this;
     }
 
-    /** The first-moment decay. */
+    /**
+     * The first-moment decay.
+     *
+     * @return {@code beta1}, in {@code [0, 1)}
+     */
     public double beta1() {
         return beta1;
     }
 
-    /** The second-moment decay. */
+    /**
+     * The second-moment decay.
+     *
+     * @return {@code beta2}, in {@code [0, 1)}
+     */
     public double beta2() {
         return beta2;
     }
 
-    /** The denominator term. */
+    /**
+     * The denominator term.
+     *
+     * @return {@code eps}, {@code >= 0}
+     */
     public double eps() {
         return eps;
     }
 
-    /** True with AMSGrad. */
+    /**
+     * True with AMSGrad.
+     *
+     * @return whether AMSGrad is on
+     */
     public boolean amsgrad() {
         return amsgrad;
     }

@@ -32,6 +32,11 @@ public final class Dataset {
     /**
      * Wraps flat arrays (not copied).
      *
+     * @param features     {@code [size][featureCount]} row-major values; its length fixes {@code size}
+     * @param featureCount values per sample, {@code >= 1}
+     * @param targets      {@code [size][targetWidth]} row-major values
+     * @param targetWidth  values per target, {@code >= 1} (1 for class indices)
+     * @return a dataset backed by the two arrays
      * @throws IllegalArgumentException if a width is not positive or the array lengths disagree
      */
     public static Dataset of(float[] features, int featureCount, float[] targets, int targetWidth) {
@@ -51,32 +56,59 @@ public final class Dataset {
         return new Dataset(features, featureCount, targets, targetWidth, size);
     }
 
-    /** Number of samples. */
+    /**
+     * Number of samples.
+     *
+     * @return the number of samples, {@code >= 0}
+     */
     public int size() {
         return size;
     }
 
-    /** Values per sample. */
+    /**
+     * Values per sample.
+     *
+     * @return the number of features per sample, {@code >= 1}
+     */
     public int featureCount() {
         return featureCount;
     }
 
-    /** Target values per sample (1 for class indices). */
+    /**
+     * Target values per sample (1 for class indices).
+     *
+     * @return the number of target values per sample, {@code >= 1}
+     */
     public int targetWidth() {
         return targetWidth;
     }
 
-    /** The backing feature array, {@code [size][featureCount]} row-major (not a copy). */
+    /**
+     * The backing feature array, {@code [size][featureCount]} row-major (not a copy).
+     *
+     * @return the feature array itself
+     */
     public float[] features() {
         return features;
     }
 
-    /** The backing target array, {@code [size][targetWidth]} row-major (not a copy). */
+    /**
+     * The backing target array, {@code [size][targetWidth]} row-major (not a copy).
+     *
+     * @return the target array itself
+     */
     public float[] targets() {
         return targets;
     }
 
-    /** Samples {@code [from, to)} as a new dataset (copied). */
+    /**
+     * Samples {@code [from, to)} as a new dataset (copied).
+     *
+     * @param from index of the first sample, inclusive
+     * @param to   index after the last sample, {@code from <= to <= size()}
+     * @return a new dataset of {@code to - from} samples
+     * @throws IndexOutOfBoundsException if the range is not within {@code [0, size())}
+     */
     public Dataset slice(int from, int to) {
         Objects.checkFromToIndex(from, to, size);
         float[] f = new float[(to - from) * featureCount];
@@ -86,7 +118,12 @@ public final class Dataset {
         return new Dataset(f, featureCount, t, targetWidth, to - from);
     }
 
-    /** A copy with the samples in a seeded random order (Fisher-Yates); same seed, same order. */
+    /**
+     * A copy with the samples in a seeded random order (Fisher-Yates); same seed, same order.
+     *
+     * @param seed seed of the order
+     * @return a new dataset of the same samples, shuffled
+     */
     public Dataset shuffled(long seed) {
         int[] order = permutation(size, seed);
         return gather(order, 0, size);
@@ -95,6 +132,11 @@ public final class Dataset {
     /**
      * Splits a seeded shuffle of this dataset into {@code [train, validation]}, the validation part holding
      * {@code round(size * validationFraction)} samples.
+     *
+     * @param validationFraction fraction of the samples in the validation part, in {@code (0, 1)}
+     * @param seed               seed of the shuffle
+     * @return two new datasets, {@code [0]} for training and {@code [1]} for validation
+     * @throws IllegalArgumentException if the fraction is outside {@code (0, 1)} or rounds to an empty part
      */
     public Dataset[] split(double validationFraction, long seed) {
         if (!(validationFraction > 0 && validationFraction < 1)) {

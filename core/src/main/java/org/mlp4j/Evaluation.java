@@ -12,7 +12,11 @@ package org.mlp4j;
  */
 public record Evaluation(double loss, double accuracy, int samples, long[][] confusion) {
 
-    /** Number of classes of the confusion matrix, or 0 when there is none. */
+    /**
+     * Number of classes of the confusion matrix, or 0 when there is none.
+     *
+     * @return the confusion matrix's size, 0 for regression
+     */
     public int classes() {
         return confusion == null ? 0 : confusion.length;
     }

@@ -32,12 +32,21 @@ public final class Evaluator {
         this.batchSize = Checks.positive("batchSize", batchSize);
     }
 
-    /** The network being evaluated. */
+    /**
+     * The network being evaluated.
+     *
+     * @return the network given to the constructor
+     */
     public Network network() {
         return net;
     }
 
-    /** True when the network is a classifier, so {@link Evaluation#accuracy()} and the confusion matrix exist. */
+    /**
+     * True when the network is a classifier, so {@link Evaluation#accuracy()} and the confusion matrix exist.
+     *
+     * @param network the network to check
+     * @return whether the network's loss and output width make it a classifier
+     */
     public static boolean isClassifier(Network network) {
         return LossHead.isClassifier(network.loss(), network.outputSize());
     }
@@ -45,6 +54,8 @@ public final class Evaluator {
     /**
      * Evaluates the network on every sample of {@code data}.
      *
+     * @param data the samples, of the network's input and target widths
+     * @return the mean loss, accuracy and confusion matrix over all of {@code data}
      * @throws IllegalArgumentException if the dataset is empty, does not fit the network or holds bad values
      */
     public Evaluation evaluate(Dataset data) {

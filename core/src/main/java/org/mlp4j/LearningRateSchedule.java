@@ -18,10 +18,21 @@ import org.mlp4j.internal.engine.Checks;
 @FunctionalInterface
 public interface LearningRateSchedule {
 
-    /** The learning rate of step {@code step} (0-based); finite and {@code >= 0}. */
+    /**
+     * The learning rate of step {@code step} (0-based); finite and {@code >= 0}.
+     *
+     * @param step optimizer steps already taken, {@code >= 0}
+     * @return the rate for that step
+     */
     double learningRate(long step);
 
-    /** The same rate {@code lr} at every step. */
+    /**
+     * The same rate {@code lr} at every step.
+     *
+     * @param lr the rate, finite and {@code >= 0}
+     * @return a constant schedule
+     * @throws IllegalArgumentException if {@code lr} is negative, infinite or NaN
+     */
     static LearningRateSchedule constant(double lr) {
         double rate = Checks.nonNegative("lr", lr);
         return step -> rate;
@@ -34,6 +45,8 @@ public interface LearningRateSchedule {
      * @param lr       initial rate, {@code >= 0}
      * @param stepSize steps between decays, {@code > 0}
      * @param gamma    decay factor in {@code (0, 1]}
+     * @return a step-decay schedule
+     * @throws IllegalArgumentException if a value is out of its range
      */
     static LearningRateSchedule stepDecay(double lr, long stepSize, double gamma) {
         double rate = Checks.nonNegative("lr", lr);
@@ -56,6 +69,8 @@ public interface LearningRateSchedule {
      * @param warmupSteps steps of linear warm-up, {@code >= 0} and {@code < totalSteps}
      * @param totalSteps  step at which the rate reaches {@code minLr}, {@code > 0}
      * @param minLr       final rate, {@code 0 <= minLr <= lr}
+     * @return a warm-up and cosine schedule
+     * @throws IllegalArgumentException if a value is out of its range
      */
     static LearningRateSchedule cosineWithWarmup(double lr, long warmupSteps, long totalSteps, double minLr) {
         double peak = Checks.nonNegative("lr", lr);

@@ -21,12 +21,22 @@ public enum Loss {
      */
     BCE_WITH_LOGITS;
 
-    /** The lower-case name used in files and on the command line, e.g. {@code cross_entropy}. */
+    /**
+     * The lower-case name used in files and on the command line, e.g. {@code cross_entropy}.
+     *
+     * @return the loss's id
+     */
     public String id() {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** Parses {@link #id()} (case-insensitive). */
+    /**
+     * Parses {@link #id()} (case-insensitive).
+     *
+     * @param id an id as {@link #id()} writes it; surrounding spaces are ignored
+     * @return the loss with that id
+     * @throws IllegalArgumentException if no loss has that id
+     */
     public static Loss fromId(String id) {
         for (Loss l : values()) {
             if (l.id().equalsIgnoreCase(id.trim())) {

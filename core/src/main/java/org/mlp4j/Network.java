@@ -54,60 +54,107 @@ public final class Network {
         this.params = model.parameters();
     }
 
-    /** Starts a network with {@code inputs} input features. */
+    /**
+     * Starts a network with {@code inputs} input features.
+     *
+     * @param inputs number of input features, validated positive by {@link Builder#build()}
+     * @return a builder with no layers yet
+     */
     public static Builder builder(int inputs) {
         return new Builder(inputs);
     }
 
     // ---- architecture --------------------------------------------------------------------------------
 
-    /** The flat parameter layout. */
+    /**
+     * The flat parameter layout.
+     *
+     * @return the layout of {@link #parameters()}, shared (immutable)
+     */
     public ParameterLayout layout() {
         return layout;
     }
 
-    /** Number of input features. */
+    /**
+     * Number of input features.
+     *
+     * @return the width of an input sample
+     */
     public int inputSize() {
         return layout.inputs(0);
     }
 
-    /** Number of outputs of the last layer. */
+    /**
+     * Number of outputs of the last layer.
+     *
+     * @return the width of an output row
+     */
     public int outputSize() {
         return layout.outputs(layout.layerCount() - 1);
     }
 
-    /** Number of dense layers. */
+    /**
+     * Number of dense layers.
+     *
+     * @return the number of dense layers, at least 1
+     */
     public int layerCount() {
         return layout.layerCount();
     }
 
-    /** Activation of dense layer {@code i}. */
+    /**
+     * Activation of dense layer {@code layer}.
+     *
+     * @param layer layer index, {@code 0 <= layer < layerCount()}
+     * @return that layer's activation
+     * @throws IndexOutOfBoundsException if {@code layer} is not a layer index
+     */
     public Activation activation(int layer) {
         layout.inputs(layer); // bounds check with a clear message
         return model.activation(layer);
     }
 
-    /** The loss this network is trained with. */
+    /**
+     * The loss this network is trained with.
+     *
+     * @return the loss set with {@link Builder#loss}
+     */
     public Loss loss() {
         return model.loss();
     }
 
-    /** Negative slope of {@link Activation#LEAKY_RELU}. */
+    /**
+     * Negative slope of {@link Activation#LEAKY_RELU}.
+     *
+     * @return the slope for negative inputs (used only by leaky ReLU layers)
+     */
     public float leakyReluSlope() {
         return model.leakySlope();
     }
 
-    /** Values per target row: 1 (a class index) for cross-entropy, else {@link #outputSize()}. */
+    /**
+     * Values per target row: 1 (a class index) for cross-entropy, else {@link #outputSize()}.
+     *
+     * @return the number of target values per sample
+     */
     public int targetWidth() {
         return model.targetWidth();
     }
 
-    /** Total number of parameters. */
+    /**
+     * Total number of parameters.
+     *
+     * @return the length of {@link #parameters()}
+     */
     public int parameterCount() {
         return params.length;
     }
 
-    /** Name of the kernel implementation in use ("vector-256", "scalar", ...). */
+    /**
+     * Name of the kernel implementation in use ("vector-256", "scalar", ...).
+     *
+     * @return the kernel implementation's name, for logs and benchmarks
+     */
     public String kernelName() {
         return model.kernels().name();
     }
@@ -122,7 +169,11 @@ public final class Network {
         return new Network(model.withKernels(other));
     }
 
-    /** An independent copy (architecture, trainable flags and parameters). */
+    /**
+     * An independent copy (architecture, trainable flags and parameters).
+     *
+     * @return a new network that shares nothing with this one
+     */
     public Network copy() {
         return new Network(model.copy());
     }
@@ -141,36 +192,65 @@ public final class Network {
      * net.setTrainable(0, false, false);  // fine-tune only the layers above the first
      * }</pre>
      *
+     * @param layer   layer index, {@code 0 <= layer < layerCount()}
+     * @param weights whether the layer's weights are trained
+     * @param bias    whether the layer's bias is trained
      * @throws IndexOutOfBoundsException if {@code layer} is not a layer index
      */
     public void setTrainable(int layer, boolean weights, boolean bias) {
         model.setTrainable(layer, weights, bias);
     }
 
-    /** True when layer {@code layer}'s weights are trained (see {@link #setTrainable}). */
+    /**
+     * True when layer {@code layer}'s weights are trained (see {@link #setTrainable}).
+     *
+     * @param layer layer index, {@code 0 <= layer < layerCount()}
+     * @return whether training updates that layer's weights
+     * @throws IndexOutOfBoundsException if {@code layer} is not a layer index
+     */
     public boolean weightsTrainable(int layer) {
         return model.weightsTrainable(layer);
     }
 
-    /** True when layer {@code layer}'s bias is trained (see {@link #setTrainable}). */
+    /**
+     * True when layer {@code layer}'s bias is trained (see {@link #setTrainable}).
+     *
+     * @param layer layer index, {@code 0 <= layer < layerCount()}
+     * @return whether training updates that layer's bias
+     * @throws IndexOutOfBoundsException if {@code layer} is not a layer index
+     */
     public boolean biasTrainable(int layer) {
         return model.biasTrainable(layer);
     }
 
     // ---- parameters ------------------------------------------------------------------------------------
 
-    /** A copy of all parameters in {@link #layout()} order. */
+    /**
+     * A copy of all parameters in {@link #layout()} order.
+     *
+     * @return a new array of length {@link #parameterCount()}
+     */
     public float[] parameters() {
         return params.clone();
     }
 
-    /** Copies all parameters into {@code dst} (length {@link #parameterCount()}). */
+    /**
+     * Copies all parameters into {@code dst} (length {@link #parameterCount()}).
+     *
+     * @param dst receives the parameters in {@link #layout()} order
+     * @throws IllegalArgumentException if {@code dst} does not have length {@link #parameterCount()}
+     */
     public void copyParametersTo(float[] dst) {
         Checks.length("dst", dst, params.length);
         System.arraycopy(params, 0, dst, 0, params.length);
     }
 
-    /** Replaces all parameters (validated: length and finiteness, nothing is changed on error). */
+    /**
+     * Replaces all parameters (validated: length and finiteness, nothing is changed on error).
+     *
+     * @param src the new parameters, in {@link #layout()} order
+     * @throws IllegalArgumentException if {@code src} has the wrong length or a non-finite value
+     */
     public void setParameters(float[] src) {
         Checks.length("parameters", src, params.length);
         Checks.finite("parameters", src, 0, src.length);
@@ -178,19 +258,38 @@ public final class Network {
         model.parametersChanged();
     }
 
-    /** A copy of layer {@code i}'s weights, {@code [out][in]} row-major. */
+    /**
+     * A copy of layer {@code layer}'s weights, {@code [out][in]} row-major.
+     *
+     * @param layer layer index, {@code 0 <= layer < layerCount()}
+     * @return a new array of {@code outputs(layer) * inputs(layer)} values
+     * @throws IndexOutOfBoundsException if {@code layer} is not a layer index
+     */
     public float[] weights(int layer) {
         int off = layout.weightOffset(layer);
         return Arrays.copyOfRange(params, off, off + layout.weightCount(layer));
     }
 
-    /** A copy of layer {@code i}'s bias. */
+    /**
+     * A copy of layer {@code layer}'s bias.
+     *
+     * @param layer layer index, {@code 0 <= layer < layerCount()}
+     * @return a new array of {@code outputs(layer)} values
+     * @throws IndexOutOfBoundsException if {@code layer} is not a layer index
+     */
     public float[] bias(int layer) {
         int off = layout.biasOffset(layer);
         return Arrays.copyOfRange(params, off, off + layout.outputs(layer));
     }
 
-    /** Sets layer {@code i}'s weights from {@code [out][in]} row-major values (PyTorch {@code weight}). */
+    /**
+     * Sets layer {@code layer}'s weights from {@code [out][in]} row-major values (PyTorch {@code weight}).
+     *
+     * @param layer   layer index, {@code 0 <= layer < layerCount()}
+     * @param weights {@code outputs(layer) * inputs(layer)} finite values, copied
+     * @throws IllegalArgumentException  if {@code weights} has the wrong length or a non-finite value
+     * @throws IndexOutOfBoundsException if {@code layer} is not a layer index
+     */
     public void setWeights(int layer, float[] weights) {
         Checks.length("weights of layer " + layer, weights, layout.weightCount(layer));
         Checks.finite("weights of layer " + layer, weights, 0, weights.length);
@@ -198,7 +297,14 @@ public final class Network {
         model.parametersChanged();
     }
 
-    /** Sets layer {@code i}'s bias. */
+    /**
+     * Sets layer {@code layer}'s bias.
+     *
+     * @param layer layer index, {@code 0 <= layer < layerCount()}
+     * @param bias  {@code outputs(layer)} finite values, copied
+     * @throws IllegalArgumentException  if {@code bias} has the wrong length or a non-finite value
+     * @throws IndexOutOfBoundsException if {@code layer} is not a layer index
+     */
     public void setBias(int layer, float[] bias) {
         Checks.length("bias of layer " + layer, bias, layout.outputs(layer));
         Checks.finite("bias of layer " + layer, bias, 0, bias.length);
@@ -211,6 +317,8 @@ public final class Network {
     /**
      * A workspace for single-sample and batch inference (up to {@code maxBatch} rows); one per thread.
      *
+     * @param maxBatch the most rows one call may pass, {@code >= 1}
+     * @return a new workspace, for one thread at a time
      * @throws IllegalArgumentException if {@code maxBatch} is not positive or so large that one layer's rows
      *                                  would not fit in a Java array
      */
@@ -218,7 +326,11 @@ public final class Network {
         return new Workspace(layout, maxBatch);
     }
 
-    /** A workspace for single-sample inference; one per thread. */
+    /**
+     * A workspace for single-sample inference; one per thread.
+     *
+     * @return a new workspace of capacity 1, for one thread at a time
+     */
     public Workspace newWorkspace() {
         return newWorkspace(1);
     }
@@ -227,6 +339,11 @@ public final class Network {
      * Runs one sample {@code input[inOff, inOff+inputSize)} through the network, writing the outputs (after
      * the last activation) to {@code output[outOff, outOff+outputSize)}. Allocation-free.
      *
+     * @param input  holds the sample's {@link #inputSize()} features, which must be finite
+     * @param inOff  index of the sample's first feature in {@code input}
+     * @param output receives the {@link #outputSize()} outputs
+     * @param outOff index in {@code output} of the first output written
+     * @param ws     a workspace of this network's layout, used by one thread at a time
      * @throws IllegalArgumentException on out-of-range offsets or non-finite inputs
      * @throws ArithmeticException      if finite inputs overflowed float arithmetic (see the class comment)
      */
@@ -262,7 +379,14 @@ public final class Network {
         }
     }
 
-    /** Convenience form of {@link #predict(float[], int, float[], int, Workspace)} that allocates. */
+    /**
+     * Convenience form of {@link #predict(float[], int, float[], int, Workspace)} that allocates.
+     *
+     * @param input one sample's {@link #inputSize()} finite features
+     * @return a new array of the {@link #outputSize()} outputs
+     * @throws IllegalArgumentException if {@code input} has the wrong length or a non-finite value
+     * @throws ArithmeticException      if finite inputs overflowed float arithmetic (see the class comment)
+     */
     public float[] predict(float[] input) {
         Checks.length("input", input, inputSize());
         float[] out = new float[outputSize()];
@@ -275,6 +399,10 @@ public final class Network {
      * mini-batch kernels, writing {@code outputs[batch][outputSize]}. Allocation-free with a workspace of
      * capacity {@code >= batch}.
      *
+     * @param inputs  {@code batch * inputSize()} or more finite values
+     * @param batch   number of samples, {@code >= 1}
+     * @param outputs receives {@code batch * outputSize()} values from index 0
+     * @param ws      a workspace of capacity {@code >= batch}, used by one thread at a time
      * @throws IllegalArgumentException on a too small array or workspace, or non-finite inputs
      * @throws ArithmeticException      if finite inputs overflowed float arithmetic (see the class comment)
      */
@@ -301,6 +429,8 @@ public final class Network {
      * outputs after its activation (the last one as {@link #predictBatch} writes it). For feature extraction
      * and embeddings (PyTorch: forward hooks). Allocation-free; the arrays are the caller's.
      *
+     * @param inputs       {@code batch * inputSize()} or more finite values
+     * @param batch        number of samples, {@code >= 1}
      * @param layerOutputs one array per layer, each of length {@code >= batch * layout().outputs(l)}
      * @throws IllegalArgumentException if an array is missing or too short, or on non-finite inputs
      */
@@ -323,6 +453,8 @@ public final class Network {
     /**
      * True when this network's outputs have class probabilities ({@link #toProbabilities}): trained with
      * cross-entropy or binary cross-entropy (logits, softmax or sigmoid outputs).
+     *
+     * @return whether {@link #toProbabilities} and {@link #predictProbabilities} may be called
      */
     public boolean hasProbabilities() {
         return LossHead.noProbabilitiesReason(loss(), activation(layerCount() - 1)) == null;
@@ -334,6 +466,10 @@ public final class Network {
      * BCE logits, a copy when the output layer already is softmax or sigmoid. {@code dst} may be
      * {@code outputs}. For a network trained on logits this is PyTorch's {@code softmax(model(x))}.
      *
+     * @param outputs holds the sample's {@link #outputSize()} outputs
+     * @param off     index of the sample's first output in {@code outputs}
+     * @param dst     receives the {@link #outputSize()} probabilities, each in [0, 1]
+     * @param dstOff  index in {@code dst} of the first probability written
      * @throws IllegalStateException    if the network has no probabilities (a regression loss)
      * @throws IllegalArgumentException on out-of-range offsets
      */
@@ -355,6 +491,9 @@ public final class Network {
      * Class probabilities of one sample (allocates): {@link #predict(float[])} followed by
      * {@link #toProbabilities}.
      *
+     * @param input one sample's {@link #inputSize()} finite features
+     * @return a new array of {@link #outputSize()} probabilities, each in [0, 1] (summing to 1 for softmax)
+     * @throws IllegalArgumentException if {@code input} has the wrong length or a non-finite value
      * @throws IllegalStateException if the network has no probabilities (a regression loss)
      */
     public float[] predictProbabilities(float[] input) {
@@ -371,8 +510,10 @@ public final class Network {
      * included), written into {@code gradients} (length {@link #parameterCount()}, overwritten; same layout as
      * the parameters). Convenience entry point that allocates its buffers; training uses {@link Trainer}.
      *
-     * @param inputs  {@code [batch][inputSize]} row-major
-     * @param targets {@code [batch][targetWidth]} row-major (class indices for cross-entropy)
+     * @param inputs    {@code [batch][inputSize]} row-major
+     * @param targets   {@code [batch][targetWidth]} row-major (class indices for cross-entropy)
+     * @param batch     number of samples, {@code >= 1}
+     * @param gradients receives the gradient, overwritten
      * @return the mean loss
      */
     public double lossAndGradient(float[] inputs, float[] targets, int batch, float[] gradients) {
@@ -384,7 +525,15 @@ public final class Network {
         return l;
     }
 
-    /** Mean loss over {@code batch} samples (allocates its buffers). */
+    /**
+     * Mean loss over {@code batch} samples (allocates its buffers).
+     *
+     * @param inputs  {@code [batch][inputSize]} row-major, finite
+     * @param targets {@code [batch][targetWidth]} row-major (class indices for cross-entropy)
+     * @param batch   number of samples, {@code >= 1}
+     * @return the mean loss over the batch
+     * @throws IllegalArgumentException on a wrong array length, a non-finite input or a target invalid for the loss
+     */
     public double loss(float[] inputs, float[] targets, int batch) {
         checkBatch(inputs, targets, batch);
         return model.loss(inputs, targets, batch);
@@ -426,32 +575,58 @@ public final class Network {
             this.inputs = inputs;
         }
 
-        /** Adds a dense layer with {@code outputs} units. */
+        /**
+         * Adds a dense layer with {@code outputs} units.
+         *
+         * @param outputs    number of units, validated positive by {@link #build()}
+         * @param activation the layer's activation; {@link Activation#SOFTMAX} only on the last layer
+         * @return this builder
+         */
         public Builder dense(int outputs, Activation activation) {
             widths.add(outputs);
             acts.add(Objects.requireNonNull(activation, "activation"));
             return this;
         }
 
-        /** The training loss (default {@link Loss#MSE}). */
+        /**
+         * The training loss (default {@link Loss#MSE}).
+         *
+         * @param loss the loss to minimise; it must fit the output layer (checked by {@link #build()})
+         * @return this builder
+         */
         public Builder loss(Loss loss) {
             this.loss = Objects.requireNonNull(loss, "loss");
             return this;
         }
 
-        /** Negative slope of leaky ReLU (default 0.01). */
+        /**
+         * Negative slope of leaky ReLU (default 0.01).
+         *
+         * @param slope multiplier of negative inputs, finite and {@code >= 0} (checked by {@link #build()})
+         * @return this builder
+         */
         public Builder leakyReluSlope(float slope) {
             this.leakySlope = slope;
             return this;
         }
 
-        /** Weight initialisation scheme (default {@link WeightInit#AUTO}). */
+        /**
+         * Weight initialisation scheme (default {@link WeightInit#AUTO}).
+         *
+         * @param init how the initial weights are drawn
+         * @return this builder
+         */
         public Builder weightInit(WeightInit init) {
             this.init = Objects.requireNonNull(init, "init");
             return this;
         }
 
-        /** Seed of the initial weights: same seed, same weights. */
+        /**
+         * Seed of the initial weights: same seed, same weights.
+         *
+         * @param seed seed of the initial weights, any value
+         * @return this builder
+         */
         public Builder seed(long seed) {
             this.seed = seed;
             return this;
@@ -460,6 +635,7 @@ public final class Network {
         /**
          * Builds the network with freshly initialised weights (zero biases).
          *
+         * @return a new network
          * @throws IllegalArgumentException naming the setting that is invalid (no layers, a width, softmax
          *                                  before the output layer, a loss that does not fit the output layer)
          * @throws IllegalStateException    if the kernels forced with {@code -Dmlp4j.kernels} cannot be used

@@ -59,22 +59,46 @@ public abstract sealed class Optimizer permits Sgd, Adam, RmsProp {
         this.learningRate = Checks.nonNegative("learningRate", learningRate);
     }
 
-    /** SGD with learning rate {@code lr} (momentum, dampening, Nesterov and L2 weight decay default to 0/off). */
+    /**
+     * SGD with learning rate {@code lr} (momentum, dampening, Nesterov and L2 weight decay default to 0/off).
+     *
+     * @param lr learning rate, finite and {@code >= 0}
+     * @return a new SGD optimizer
+     * @throws IllegalArgumentException if {@code lr} is negative, infinite or NaN
+     */
     public static Sgd sgd(double lr) {
         return new Sgd(lr);
     }
 
-    /** Adam with PyTorch's defaults (betas 0.9/0.999, eps 1e-8, no weight decay, no amsgrad). */
+    /**
+     * Adam with PyTorch's defaults (betas 0.9/0.999, eps 1e-8, no weight decay, no amsgrad).
+     *
+     * @param lr learning rate, finite and {@code >= 0}
+     * @return a new Adam optimizer
+     * @throws IllegalArgumentException if {@code lr} is negative, infinite or NaN
+     */
     public static Adam adam(double lr) {
         return new Adam(lr, false);
     }
 
-    /** AdamW (decoupled weight decay, default 0.01). */
+    /**
+     * AdamW (decoupled weight decay, default 0.01).
+     *
+     * @param lr learning rate, finite and {@code >= 0}
+     * @return a new AdamW optimizer
+     * @throws IllegalArgumentException if {@code lr} is negative, infinite or NaN
+     */
     public static Adam adamW(double lr) {
         return new Adam(lr, true);
     }
 
-    /** RMSprop with PyTorch's defaults (alpha 0.99, eps 1e-8). */
+    /**
+     * RMSprop with PyTorch's defaults (alpha 0.99, eps 1e-8).
+     *
+     * @param lr learning rate, finite and {@code >= 0}
+     * @return a new RMSprop optimizer
+     * @throws IllegalArgumentException if {@code lr} is negative, infinite or NaN
+     */
     public static RmsProp rmsprop(double lr) {
         return new RmsProp(lr);
     }
@@ -85,6 +109,9 @@ public abstract sealed class Optimizer permits Sgd, Adam, RmsProp {
      * required, every other one defaults as in the factory methods). The one table from names to optimizers:
      * model files and the command line use it.
      *
+     * @param name            the optimizer's id (sgd, adam, adamw, rmsprop; any case, surrounding spaces ignored)
+     * @param hyperparameters values as text by PyTorch name, e.g. {@code lr -> "0.1"}, {@code momentum -> "0.9"}
+     * @return a new optimizer with those hyperparameters and no state
      * @throws IllegalArgumentException naming the optimizer or hyperparameter when the name is unknown, a
      *                                  hyperparameter does not belong to the optimizer, a value is not a
      *                                  number (or true/false) or is out of range
@@ -133,7 +160,13 @@ public abstract sealed class Optimizer permits Sgd, Adam, RmsProp {
         return new IllegalArgumentException(key + (colon < 0 ? ": " + m : m.substring(colon)), e);
     }
 
-    /** The hyperparameter names {@link #create} accepts for optimizer {@code name}, in a fixed order. */
+    /**
+     * The hyperparameter names {@link #create} accepts for optimizer {@code name}, in a fixed order.
+     *
+     * @param name the optimizer's id (sgd, adam, adamw, rmsprop; any case)
+     * @return the names, unmodifiable, {@code lr} included
+     * @throws IllegalArgumentException if the name is unknown
+     */
     public static List<String> hyperparameterNames(String name) {
         Optimizer o = create(name, Map.of("lr", "0"));
         return List.copyOf(o.hyperparameters().keySet());
@@ -162,41 +195,72 @@ public abstract sealed class Optimizer permits Sgd, Adam, RmsProp {
         return s.length() <= 40 ? s : s.substring(0, 40) + "...";
     }
 
-    /** Name used in files and on the command line: sgd, adam, adamw, rmsprop. */
+    /**
+     * Name used in files and on the command line: sgd, adam, adamw, rmsprop.
+     *
+     * @return the optimizer's id, lower case
+     */
     public abstract String id();
 
-    /** The current learning rate. */
+    /**
+     * The current learning rate.
+     *
+     * @return the learning rate of the next step, {@code >= 0}
+     */
     public double learningRate() {
         return learningRate;
     }
 
-    /** Changes the learning rate, e.g. from a schedule between steps. */
+    /**
+     * Changes the learning rate, e.g. from a schedule between steps.
+     *
+     * @param lr the new learning rate, finite and {@code >= 0}
+     * @throws IllegalArgumentException if {@code lr} is negative, infinite or NaN
+     */
     public void setLearningRate(double lr) {
         this.learningRate = Checks.nonNegative("learningRate", lr);
     }
 
-    /** The weight decay (an L2 term, or decoupled decay for AdamW). */
+    /**
+     * The weight decay (an L2 term, or decoupled decay for AdamW).
+     *
+     * @return the weight decay, {@code >= 0}
+     */
     public double weightDecay() {
         return weightDecay;
     }
 
-    /** True when the optimizer maximizes the objective (PyTorch's {@code maximize}; default false). */
+    /**
+     * True when the optimizer maximizes the objective (PyTorch's {@code maximize}; default false).
+     *
+     * @return whether updates ascend the objective
+     */
     public boolean maximize() {
         return maximize;
     }
 
-    /** Steps taken so far. */
+    /**
+     * Steps taken so far.
+     *
+     * @return the number of updates applied, including restored ones
+     */
     public long steps() {
         return steps;
     }
 
-    /** The hyperparameters by their PyTorch names (lr, momentum, betas, ...), for logs and files. */
+    /**
+     * The hyperparameters by their PyTorch names (lr, momentum, beta1, ...), for logs and files.
+     *
+     * @return the hyperparameters' values as text, in a fixed order; {@link #create} accepts them back
+     */
     public abstract Map<String, String> hyperparameters();
 
     /**
      * Applies one update to {@code network}'s parameters with {@code gradients} (same layout; not changed).
      * Frozen parameters ({@link Network#setTrainable}) are left alone.
      *
+     * @param network   the network to update, the one this optimizer belongs to
+     * @param gradients the loss gradient, {@link Network#parameterCount()} finite values in the parameter layout
      * @throws IllegalArgumentException if the gradient length is wrong or contains NaN/infinity
      */
     public void step(Network network, float[] gradients) {
@@ -258,12 +322,19 @@ public abstract sealed class Optimizer permits Sgd, Adam, RmsProp {
     /** The elementwise update of {@code [off, off+len)}; ranges may run in parallel. */
     abstract void update(Kernels k, float[] p, float[] g, int off, int len);
 
-    /** Copies of the state buffers by PyTorch's names (empty before the first step). */
+    /**
+     * Copies of the state buffers by PyTorch's names (empty before the first step).
+     *
+     * @return new arrays, one per buffer, keyed by name (e.g. {@code momentum_buffer}, {@code exp_avg})
+     */
     public abstract Map<String, float[]> state();
 
     /**
      * Restores state saved by {@link #state()} and {@link #steps()} (e.g. from a checkpoint).
      *
+     * @param steps          the saved {@link #steps()}, {@code >= 0}
+     * @param state          the saved {@link #state()} buffers (copied); with 0 steps missing ones start from zeros
+     * @param parameterCount length of every buffer, the network's parameter count ({@code >= 1})
      * @throws IllegalArgumentException if a buffer is missing or has the wrong length
      */
     public void restoreState(long steps, Map<String, float[]> state, int parameterCount) {

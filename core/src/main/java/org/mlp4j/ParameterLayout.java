@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * Where each layer's parameters live in the network's single flat {@code float[]} (gradients and optimizer
- * state use the same layout). Per dense layer {@code i}, with {@code in = width(i)} and
+ * state use the same layout). Per dense layer {@code layer}, with {@code in = width(i)} and
  * {@code out = width(i+1)}:
  *
  * <pre>
@@ -43,42 +43,84 @@ public final class ParameterLayout {
         this.parameterCount = (int) offset;
     }
 
-    /** Number of dense layers. */
+    /**
+     * Number of dense layers.
+     *
+     * @return the number of dense layers, at least 1
+     */
     public int layerCount() {
         return widths.length - 1;
     }
 
-    /** Total number of parameters (length of the flat array). */
+    /**
+     * Total number of parameters (length of the flat array).
+     *
+     * @return the number of parameters, weights and biases of all layers
+     */
     public int parameterCount() {
         return parameterCount;
     }
 
-    /** Input width of layer {@code i} (= row stride of its weight matrix). */
+    /**
+     * Input width of layer {@code layer} (= row stride of its weight matrix).
+     *
+     * @param layer layer index, {@code 0 <= layer < layerCount()}
+     * @return the layer's input width
+     * @throws IndexOutOfBoundsException if {@code layer} is not a layer index
+     */
     public int inputs(int layer) {
         return widths[check(layer)];
     }
 
-    /** Output width of layer {@code i} (= rows of its weight matrix). */
+    /**
+     * Output width of layer {@code layer} (= rows of its weight matrix).
+     *
+     * @param layer layer index, {@code 0 <= layer < layerCount()}
+     * @return the layer's output width
+     * @throws IndexOutOfBoundsException if {@code layer} is not a layer index
+     */
     public int outputs(int layer) {
         return widths[check(layer) + 1];
     }
 
-    /** Offset of {@code W_i[0][0]}; element {@code [r][c]} is at {@code weightOffset(i) + r * inputs(i) + c}. */
+    /**
+     * Offset of {@code W_i[0][0]}; element {@code [r][c]} is at {@code weightOffset(i) + r * inputs(i) + c}.
+     *
+     * @param layer layer index, {@code 0 <= layer < layerCount()}
+     * @return index of the layer's first weight in the flat array
+     * @throws IndexOutOfBoundsException if {@code layer} is not a layer index
+     */
     public int weightOffset(int layer) {
         return weightOffsets[check(layer)];
     }
 
-    /** Offset of {@code b_i[0]}, directly after the weight matrix. */
+    /**
+     * Offset of {@code b_i[0]}, directly after the weight matrix.
+     *
+     * @param layer layer index, {@code 0 <= layer < layerCount()}
+     * @return index of the layer's first bias in the flat array
+     * @throws IndexOutOfBoundsException if {@code layer} is not a layer index
+     */
     public int biasOffset(int layer) {
         return weightOffsets[check(layer)] + outputs(layer) * inputs(layer);
     }
 
-    /** Number of weights of layer {@code i} ({@code out * in}). */
+    /**
+     * Number of weights of layer {@code layer} ({@code out * in}).
+     *
+     * @param layer layer index, {@code 0 <= layer < layerCount()}
+     * @return the size of the layer's weight matrix
+     * @throws IndexOutOfBoundsException if {@code layer} is not a layer index
+     */
     public int weightCount(int layer) {
         return outputs(layer) * inputs(layer);
     }
 
-    /** The widths, input first: {@code [in, out_0, out_1, ...]}. */
+    /**
+     * The widths, input first: {@code [in, out_0, out_1, ...]}.
+     *
+     * @return a new array of {@code layerCount() + 1} widths
+     */
     public int[] widths() {
         return widths.clone();
     }

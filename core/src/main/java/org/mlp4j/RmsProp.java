@@ -31,19 +31,37 @@ public final class RmsProp extends Optimizer {
         return "rmsprop";
     }
 
-    /** Smoothing constant of the squared-gradient average, in {@code [0, 1)} (default 0.99). */
+    /**
+     * Smoothing constant of the squared-gradient average, in {@code [0, 1)} (default 0.99).
+     *
+     * @param alpha the smoothing constant, {@code 0 <= alpha < 1}
+     * @return this optimizer
+     * @throws IllegalArgumentException if {@code alpha} is outside {@code [0, 1)}
+     */
     public RmsProp alpha(double alpha) {
         this.alpha = Checks.unitInterval("alpha", alpha);
         return this;
     }
 
-    /** Term added to the denominator, {@code >= 0} (default 1e-8). */
+    /**
+     * Term added to the denominator, {@code >= 0} (default 1e-8).
+     *
+     * @param eps the term, finite and {@code >= 0}
+     * @return this optimizer
+     * @throws IllegalArgumentException if {@code eps} is negative, infinite or NaN
+     */
     public RmsProp eps(double eps) {
         this.eps = Checks.nonNegative("eps", eps);
         return this;
     }
 
-    /** Momentum factor {@code >= 0} (default 0). */
+    /**
+     * Momentum factor {@code >= 0} (default 0).
+     *
+     * @param momentum the factor, finite and {@code >= 0}
+     * @return this optimizer
+     * @throws IllegalArgumentException if {@code momentum} is negative, infinite or NaN
+     */
     public RmsProp momentum(double momentum) {
         this.momentum = Checks.nonNegative("momentum", momentum);
         return this;
@@ -53,6 +71,8 @@ public final class RmsProp extends Optimizer {
      * Centered RMSprop: normalise by an estimate of the gradient's variance (default off). Its running mean
      * of the gradient is tracked from the first step, so this cannot change once state exists.
      *
+     * @param centered true for centered RMSprop
+     * @return this optimizer
      * @throws IllegalStateException when changed after the first step
      */
     public RmsProp centered(boolean centered) {
@@ -61,34 +81,61 @@ public final class RmsProp extends Optimizer {
         return this;
     }
 
-    /** L2 penalty added to the gradient, {@code >= 0} (default 0). */
+    /**
+     * L2 penalty added to the gradient, {@code >= 0} (default 0).
+     *
+     * @param weightDecay the penalty factor, finite and {@code >= 0}
+     * @return this optimizer
+     * @throws IllegalArgumentException if {@code weightDecay} is negative, infinite or NaN
+     */
     public RmsProp weightDecay(double weightDecay) {
         this.weightDecay = Checks.nonNegative("weightDecay", weightDecay);
         return this;
     }
 
-    /** Ascend instead of descend: the gradient is negated first (PyTorch's {@code maximize}; default off). */
+    /**
+     * Ascend instead of descend: the gradient is negated first (PyTorch's {@code maximize}; default off).
+     *
+     * @param maximize true to maximize the objective
+     * @return this optimizer
+     */
     public RmsProp maximize(boolean maximize) {
         this.maximize = maximize;
         return this;
     }
 
-    /** The smoothing constant. */
+    /**
+     * The smoothing constant.
+     *
+     * @return {@code alpha}, in {@code [0, 1)}
+     */
     public double alpha() {
         return alpha;
     }
 
-    /** The denominator term. */
+    /**
+     * The denominator term.
+     *
+     * @return {@code eps}, {@code >= 0}
+     */
     public double eps() {
         return eps;
     }
 
-    /** The momentum factor. */
+    /**
+     * The momentum factor.
+     *
+     * @return the momentum factor, {@code >= 0} (0: no momentum)
+     */
     public double momentum() {
         return momentum;
     }
 
-    /** True for centered RMSprop. */
+    /**
+     * True for centered RMSprop.
+     *
+     * @return whether RMSprop is centered
+     */
     public boolean centered() {
         return centered;
     }

@@ -29,47 +29,87 @@ public final class Sgd extends Optimizer {
         return "sgd";
     }
 
-    /** Momentum factor {@code mu >= 0} (default 0: plain SGD). */
+    /**
+     * Momentum factor {@code mu >= 0} (default 0: plain SGD).
+     *
+     * @param momentum the factor {@code mu}, finite and {@code >= 0}
+     * @return this optimizer
+     * @throws IllegalArgumentException if {@code momentum} is negative, infinite or NaN
+     */
     public Sgd momentum(double momentum) {
         this.momentum = Checks.nonNegative("momentum", momentum);
         return this;
     }
 
-    /** Dampening of the momentum's gradient term, {@code >= 0} (default 0). */
+    /**
+     * Dampening of the momentum's gradient term, {@code >= 0} (default 0).
+     *
+     * @param dampening the dampening, finite and {@code >= 0}
+     * @return this optimizer
+     * @throws IllegalArgumentException if {@code dampening} is negative, infinite or NaN
+     */
     public Sgd dampening(double dampening) {
         this.dampening = Checks.nonNegative("dampening", dampening);
         return this;
     }
 
-    /** Nesterov momentum (default off; needs momentum > 0 and dampening 0, checked at the first step). */
+    /**
+     * Nesterov momentum (default off; needs momentum > 0 and dampening 0, checked at the first step).
+     *
+     * @param nesterov true for Nesterov momentum
+     * @return this optimizer
+     */
     public Sgd nesterov(boolean nesterov) {
         this.nesterov = nesterov;
         return this;
     }
 
-    /** L2 penalty added to the gradient ({@code g + wd*p}), {@code >= 0} (default 0). */
+    /**
+     * L2 penalty added to the gradient ({@code g + wd*p}), {@code >= 0} (default 0).
+     *
+     * @param weightDecay the penalty factor {@code wd}, finite and {@code >= 0}
+     * @return this optimizer
+     * @throws IllegalArgumentException if {@code weightDecay} is negative, infinite or NaN
+     */
     public Sgd weightDecay(double weightDecay) {
         this.weightDecay = Checks.nonNegative("weightDecay", weightDecay);
         return this;
     }
 
-    /** Ascend instead of descend: the gradient is negated first (PyTorch's {@code maximize}; default off). */
+    /**
+     * Ascend instead of descend: the gradient is negated first (PyTorch's {@code maximize}; default off).
+     *
+     * @param maximize true to maximize the objective
+     * @return this optimizer
+     */
     public Sgd maximize(boolean maximize) {
         this.maximize = maximize;
         return this;
     }
 
-    /** The momentum factor. */
+    /**
+     * The momentum factor.
+     *
+     * @return the momentum factor, {@code >= 0} (0: plain SGD)
+     */
     public double momentum() {
         return momentum;
     }
 
-    /** The dampening. */
+    /**
+     * The dampening.
+     *
+     * @return the dampening, {@code >= 0}
+     */
     public double dampening() {
         return dampening;
     }
 
-    /** True for Nesterov momentum. */
+    /**
+     * True for Nesterov momentum.
+     *
+     * @return whether Nesterov momentum is on
+     */
     public boolean nesterov() {
         return nesterov;
     }

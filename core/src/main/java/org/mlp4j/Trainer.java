@@ -101,32 +101,58 @@ public final class Trainer implements AutoCloseable {
         return training;
     }
 
-    /** Starts configuring a trainer for {@code network} and {@code optimizer}. */
+    /**
+     * Starts configuring a trainer for {@code network} and {@code optimizer}.
+     *
+     * @param network   the network whose parameters are trained in place
+     * @param optimizer the optimizer that updates them
+     * @return a builder with the default settings
+     */
     public static Builder builder(Network network, Optimizer optimizer) {
         return new Builder(network, optimizer);
     }
 
-    /** The network being trained. */
+    /**
+     * The network being trained.
+     *
+     * @return the network given to {@link #builder}
+     */
     public Network network() {
         return net;
     }
 
-    /** The optimizer that updates it. */
+    /**
+     * The optimizer that updates it.
+     *
+     * @return the optimizer given to {@link #builder}
+     */
     public Optimizer optimizer() {
         return optimizer;
     }
 
-    /** Samples per optimizer step (the last batch of an epoch may be smaller). */
+    /**
+     * Samples per optimizer step (the last batch of an epoch may be smaller).
+     *
+     * @return the batch size, {@code >= 1}
+     */
     public int batchSize() {
         return batchSize;
     }
 
-    /** Seed of the per-epoch sample order. */
+    /**
+     * Seed of the per-epoch sample order.
+     *
+     * @return the seed set with {@link Builder#seed}
+     */
     public long seed() {
         return seed;
     }
 
-    /** Epochs completed so far by {@link #fit}; the next call continues with the next epoch. */
+    /**
+     * Epochs completed so far by {@link #fit}; the next call continues with the next epoch.
+     *
+     * @return the number of completed epochs, {@code >= 0}
+     */
     public int completedEpochs() {
         return completedEpochs;
     }
@@ -135,6 +161,10 @@ public final class Trainer implements AutoCloseable {
      * Continues from a checkpoint: the next {@link #fit} starts at epoch {@code completedEpochs + 1}. Each
      * epoch's sample order depends only on the seed and the epoch number, so a resumed run takes the same
      * steps as an uninterrupted one (together with the optimizer state and parameters).
+     *
+     * @param completedEpochs epochs already completed, {@code >= 0}
+     * @param iterations      optimizer steps already taken, {@code >= 0}
+     * @throws IllegalArgumentException if either value is negative
      */
     public void restoreProgress(int completedEpochs, long iterations) {
         if (completedEpochs < 0 || iterations < 0) {
@@ -148,17 +178,27 @@ public final class Trainer implements AutoCloseable {
     /**
      * Epoch with the lowest validation loss so far (0 before the first validated epoch or without a
      * validation set).
+     *
+     * @return the best epoch (1-based), or 0 when there is none yet
      */
     public int bestEpoch() {
         return bestEpoch;
     }
 
-    /** Lowest validation loss so far (+infinity before the first validated epoch). */
+    /**
+     * Lowest validation loss so far (+infinity before the first validated epoch).
+     *
+     * @return the best validation loss, or {@link Double#POSITIVE_INFINITY} when there is none yet
+     */
     public double bestValidationLoss() {
         return bestValidationLoss;
     }
 
-    /** A copy of the parameters after {@link #bestEpoch()}, or null when there is none yet. */
+    /**
+     * A copy of the parameters after {@link #bestEpoch()}, or null when there is none yet.
+     *
+     * @return a new array of {@link Network#parameterCount()} values, or null
+     */
     public float[] bestParameters() {
         return bestParameters == null ? null : bestParameters.clone();
     }
@@ -167,6 +207,11 @@ public final class Trainer implements AutoCloseable {
      * Restores early-stopping progress saved from {@link #bestEpoch()}, {@link #bestValidationLoss()} and
      * {@link #bestParameters()} (e.g. from a checkpoint), so that a resumed run stops and restores exactly as
      * an uninterrupted one. {@code bestParameters} may be null only when {@code bestEpoch} is 0.
+     *
+     * @param bestEpoch          the saved {@link #bestEpoch()}, {@code >= 0}; 0 clears the progress
+     * @param bestValidationLoss the saved {@link #bestValidationLoss()}, not NaN
+     * @param bestParameters     the saved {@link #bestParameters()} (copied), of the network's parameter count
+     * @throws IllegalArgumentException if a value is negative, NaN, of the wrong length or not finite
      */
     public void restoreBest(int bestEpoch, double bestValidationLoss, float[] bestParameters) {
         if (bestEpoch < 0) {
@@ -188,12 +233,20 @@ public final class Trainer implements AutoCloseable {
         this.bestParameters = bestParameters.clone();
     }
 
-    /** Optimizer steps taken by this trainer (including restored progress). */
+    /**
+     * Optimizer steps taken by this trainer (including restored progress).
+     *
+     * @return the number of optimizer steps, {@code >= 0}
+     */
     public long iterations() {
         return iterations;
     }
 
-    /** Global L2 norm of the last mini-batch gradient (NaN before the first step). */
+    /**
+     * Global L2 norm of the last mini-batch gradient (NaN before the first step).
+     *
+     * @return the gradient norm before clipping, or NaN before the first step
+     */
     public double lastGradientNorm() {
         return training == null ? Double.NaN : training.lastGradientNorm();
     }
@@ -204,6 +257,14 @@ public final class Trainer implements AutoCloseable {
      * Allocation-free once the buffers hold {@code batch} samples (the first step, or a larger batch, sizes
      * them). Inputs and targets are validated.
      *
+     * @param inputs  holds {@code batch * inputSize} finite features from {@code inOff}
+     * @param inOff   index of the first sample's first feature in {@code inputs}
+     * @param targets holds {@code batch * targetWidth} targets from {@code tOff}
+     * @param tOff    index of the first sample's first target in {@code targets}
+     * @param batch   number of samples, {@code 1 <= batch <= batchSize()}
+     * @throws IllegalArgumentException  on a bad batch size or offset, a non-finite input or an invalid target
+     * @throws TrainingDivergedException if the loss, gradient norm or an updated parameter is not finite (the step
+     *                                   is not applied)
      * @return the batch's mean loss before the step
      */
     public double step(float[] inputs, int inOff, float[] targets, int tOff, int batch) {
@@ -251,6 +312,8 @@ public final class Trainer implements AutoCloseable {
      * training stops after {@code patience} epochs without a lower validation loss, and whenever fit returns
      * normally the network holds the parameters of the best validated epoch.
      *
+     * @param data the training set, of the network's input and target widths
+     * @return why training stopped, with the epoch and step counts, last loss and best validation epoch
      * @throws IllegalArgumentException   if the dataset does not fit the network or holds bad values
      * @throws TrainingDivergedException if the loss or gradient becomes NaN/infinite
      */
@@ -420,6 +483,8 @@ public final class Trainer implements AutoCloseable {
          * Samples per optimizer step (default 32). Buffers hold {@code min(batchSize, data size)} samples, so
          * a batch size beyond the data (full-batch training) costs nothing extra.
          *
+         * @param batchSize samples per step, {@code >= 1}
+         * @return this builder
          * @throws IllegalArgumentException if not positive or so large that one layer's rows would not fit in
          *                                  a Java array
          */
@@ -429,13 +494,25 @@ public final class Trainer implements AutoCloseable {
             return this;
         }
 
-        /** Epoch budget (default 10). */
+        /**
+         * Epoch budget (default 10).
+         *
+         * @param epochs the most epochs {@link Trainer#fit} runs in total, {@code >= 1}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code epochs} is not positive
+         */
         public Builder epochs(int epochs) {
             this.epochs = Checks.positive("epochs", epochs);
             return this;
         }
 
-        /** Optimizer-step budget (default unlimited). */
+        /**
+         * Optimizer-step budget (default unlimited).
+         *
+         * @param maxIterations the most optimizer steps in total, {@code >= 1}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code maxIterations} is not positive
+         */
         public Builder maxIterations(long maxIterations) {
             if (maxIterations <= 0) {
                 throw new IllegalArgumentException("maxIterations: expected a positive value, got " + maxIterations);
@@ -444,7 +521,13 @@ public final class Trainer implements AutoCloseable {
             return this;
         }
 
-        /** Stop after an epoch whose mean training loss is at most this (default: never). */
+        /**
+         * Stop after an epoch whose mean training loss is at most this (default: never).
+         *
+         * @param targetLoss the mean loss to reach, not NaN
+         * @return this builder
+         * @throws IllegalArgumentException if {@code targetLoss} is NaN
+         */
         public Builder targetLoss(double targetLoss) {
             if (Double.isNaN(targetLoss)) {
                 throw new IllegalArgumentException("targetLoss: expected a number, got NaN");
@@ -453,19 +536,35 @@ public final class Trainer implements AutoCloseable {
             return this;
         }
 
-        /** Stop when a mini-batch gradient's global L2 norm is at most this (default: off). */
+        /**
+         * Stop when a mini-batch gradient's global L2 norm is at most this (default: off).
+         *
+         * @param tolerance the gradient norm to reach, finite and {@code >= 0}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code tolerance} is negative, infinite or NaN
+         */
         public Builder gradientTolerance(double tolerance) {
             this.gradientTolerance = Checks.nonNegative("gradientTolerance", tolerance);
             return this;
         }
 
-        /** Reshuffle the samples every epoch (default true). */
+        /**
+         * Reshuffle the samples every epoch (default true).
+         *
+         * @param shuffle false to visit the samples in dataset order
+         * @return this builder
+         */
         public Builder shuffle(boolean shuffle) {
             this.shuffle = shuffle;
             return this;
         }
 
-        /** Seed of the sample order: same seed and data, same parameters. */
+        /**
+         * Seed of the sample order: same seed and data, same parameters.
+         *
+         * @param seed seed of the sample order, any value
+         * @return this builder
+         */
         public Builder seed(long seed) {
             this.seed = seed;
             return this;
@@ -475,6 +574,10 @@ public final class Trainer implements AutoCloseable {
          * Threads that work on a training step, the calling thread included (default: available processors;
          * 1 = the calling thread alone). The trainer creates a dedicated ForkJoinPool of {@code threads - 1}
          * workers, never the common pool.
+         *
+         * @param threads number of threads, {@code >= 1}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code threads} is not positive
          */
         public Builder threads(int threads) {
             this.threads = Checks.positive("threads", threads);
@@ -484,6 +587,9 @@ public final class Trainer implements AutoCloseable {
         /**
          * Use the caller's pool instead of a dedicated one: its parallelism helps the calling thread (the pool
          * is not shut down by {@link Trainer#close()}).
+         *
+         * @param pool the pool to run the parallel tasks in
+         * @return this builder
          */
         public Builder pool(ForkJoinPool pool) {
             this.pool = Objects.requireNonNull(pool, "pool");
@@ -494,13 +600,22 @@ public final class Trainer implements AutoCloseable {
          * Samples per parallel forward/backward task (default 16). The batch is cut into tasks of this size
          * whatever the thread count, so results never depend on the number of threads (they may depend on
          * this value in the last bits).
+         *
+         * @param shardSize samples per task, {@code >= 1}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code shardSize} is not positive
          */
         public Builder shardSize(int shardSize) {
             this.shardSize = Checks.positive("shardSize", shardSize);
             return this;
         }
 
-        /** Receives per-batch and per-epoch progress (null for none). */
+        /**
+         * Receives per-batch and per-epoch progress (null for none).
+         *
+         * @param listener called after every step and epoch, or null for none
+         * @return this builder
+         */
         public Builder listener(TrainingListener listener) {
             this.listener = listener;
             return this;
@@ -509,6 +624,9 @@ public final class Trainer implements AutoCloseable {
         /**
          * Sets the optimizer's learning rate before every step from {@code schedule} (null: keep the
          * optimizer's own rate).
+         *
+         * @param schedule the rate for each step, or null
+         * @return this builder
          */
         public Builder schedule(LearningRateSchedule schedule) {
             this.schedule = schedule;
@@ -519,6 +637,10 @@ public final class Trainer implements AutoCloseable {
          * Gradient clipping by global norm: when a mini-batch gradient's L2 norm over all parameters exceeds
          * {@code maxNorm}, it is scaled by {@code maxNorm / norm} before the optimizer step (after the
          * divergence check; {@link Trainer#lastGradientNorm()} reports the norm before clipping). Default off.
+         *
+         * @param maxNorm the largest gradient norm kept, finite and {@code > 0}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code maxNorm} is not a finite positive value
          */
         public Builder clipGradientNorm(double maxNorm) {
             this.clipNorm = Checks.positive("maxNorm", maxNorm);
@@ -530,6 +652,11 @@ public final class Trainer implements AutoCloseable {
          * {@link TrainingListener.EpochStats}). With {@code patience > 0}, early stopping: training stops
          * after {@code patience} epochs without a lower validation loss and the network gets the parameters
          * of the best epoch back; with 0 the set is only monitored.
+         *
+         * @param data     the validation set, of the network's input and target widths
+         * @param patience epochs without improvement before stopping, {@code >= 0} (0: monitor only)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code patience} is negative
          */
         public Builder validation(Dataset data, int patience) {
             this.validation = Objects.requireNonNull(data, "validation");
@@ -540,7 +667,11 @@ public final class Trainer implements AutoCloseable {
             return this;
         }
 
-        /** The trainer; it owns a dedicated pool when {@code threads > 1} and no pool was given. */
+        /**
+         * The trainer; it owns a dedicated pool when {@code threads > 1} and no pool was given.
+         *
+         * @return a new trainer; close it to release its pool
+         */
         public Trainer build() {
             return new Trainer(this);
         }

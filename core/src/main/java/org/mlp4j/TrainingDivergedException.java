@@ -20,12 +20,20 @@ public final class TrainingDivergedException extends ArithmeticException {
         this.batch = batch;
     }
 
-    /** 1-based epoch of the failing step. */
+    /**
+     * 1-based epoch of the failing step.
+     *
+     * @return the epoch, {@code >= 1}
+     */
     public int epoch() {
         return epoch;
     }
 
-    /** 0-based batch within that epoch. */
+    /**
+     * 0-based batch within that epoch.
+     *
+     * @return the batch index, {@code >= 0}
+     */
     public int batch() {
         return batch;
     }

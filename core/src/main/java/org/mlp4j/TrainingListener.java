@@ -6,12 +6,22 @@ package org.mlp4j;
  */
 public interface TrainingListener {
 
-    /** After every optimizer step. */
+    /**
+     * After every optimizer step.
+     *
+     * @param stats the step's epoch, batch, sample count, loss and iteration
+     * @return false to stop training after this step
+     */
     default boolean onBatch(BatchStats stats) {
         return true;
     }
 
-    /** After every epoch. */
+    /**
+     * After every epoch.
+     *
+     * @param stats the epoch's training and validation loss and accuracy, throughput and learning rate
+     * @return false to stop training after this epoch
+     */
     default boolean onEpoch(EpochStats stats) {
         return true;
     }

@@ -14,7 +14,11 @@ public final class Workspace {
         this.buffers = new Buffers(layout, capacity, Buffers.Use.INFERENCE);
     }
 
-    /** Largest batch this workspace holds. */
+    /**
+     * Largest batch this workspace holds.
+     *
+     * @return the most samples one batch call may pass, {@code >= 1}
+     */
     public int capacity() {
         return buffers.capacity();
     }

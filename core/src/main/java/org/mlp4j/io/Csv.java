@@ -52,27 +52,50 @@ public final class Csv {
             this.values = values;
         }
 
-        /** Header names, or an empty list if the file had no header line. */
+        /**
+         * Header names, or an empty list if the file had no header line.
+         *
+         * @return the column names, unmodifiable; empty without a header
+         */
         public List<String> header() {
             return header;
         }
 
-        /** Number of data rows. */
+        /**
+         * Number of data rows.
+         *
+         * @return the number of rows below the header, {@code >= 1}
+         */
         public int rows() {
             return rows;
         }
 
-        /** Number of columns. */
+        /**
+         * Number of columns.
+         *
+         * @return the number of values per row, {@code >= 1}
+         */
         public int columns() {
             return columns;
         }
 
-        /** The values, {@code [rows][columns]} row-major (the backing array, not a copy). */
+        /**
+         * The values, {@code [rows][columns]} row-major (the backing array, not a copy).
+         *
+         * @return the value array itself, of length {@code rows() * columns()}
+         */
         public float[] values() {
             return values;
         }
 
-        /** The value at a row and column (0-based). */
+        /**
+         * The value at a row and column (0-based).
+         *
+         * @param row    row index, {@code 0 <= row < rows()}
+         * @param column column index, {@code 0 <= column < columns()}
+         * @return the value, finite
+         * @throws IndexOutOfBoundsException if {@code row} or {@code column} is out of range
+         */
         public float get(int row, int column) {
             Objects.checkIndex(row, rows);
             Objects.checkIndex(column, columns);
@@ -87,6 +110,10 @@ public final class Csv {
      * a non-negative integer ({@code 3} or {@code 3.0}). The result has target width 1 (the class index as a
      * float).
      *
+     * @param file         the CSV file
+     * @param featureCount feature columns per row, before the label column
+     * @return the data set: {@code featureCount} features and the class index per row
+     * @throws IOException       if the file cannot be read
      * @throws IllegalArgumentException if {@code featureCount} is not in {@code 1..MAX_COLUMNS - 1}
      * @throws CsvFormatException if the file is empty, has a wrong column count, a non-numeric or non-finite
      *                            value, or a label that is not a non-negative integer
@@ -119,7 +146,12 @@ public final class Csv {
      *                   indices
      */
     public record Labelled(Dataset data, List<String> classNames) {
-        /** Copies the names. */
+        /**
+         * Copies the names.
+         *
+         * @param data       features and class indices (target width 1)
+         * @param classNames the class names, copied; empty when the labels were class indices
+         */
         public Labelled {
             Objects.requireNonNull(data, "data");
             classNames = List.copyOf(classNames);
@@ -134,6 +166,11 @@ public final class Csv {
      * sorted order, so the same names give the same indices whatever the row order. With {@code classNames}
      * given (those of the training data, or a model's), every label must be one of them.
      *
+     * @param file         the CSV file
+     * @param featureCount feature columns per row, before the label column
+     * @param classNames   the known class names in index order, or an empty list to take them from the labels
+     * @return the data set (class indices as targets) and the class names used, empty for index labels
+     * @throws IOException       if the file cannot be read
      * @throws IllegalArgumentException if {@code featureCount} is not in {@code 1..MAX_COLUMNS - 1}
      * @throws CsvFormatException if the file is empty, has a wrong column count, a non-numeric feature, or a
      *                            label that is not one of {@code classNames}
@@ -194,6 +231,11 @@ public final class Csv {
      * Reads a regression (or multi-target) data set: each row holds {@code featureCount} feature values then
      * {@code targetWidth} target values.
      *
+     * @param file         the CSV file
+     * @param featureCount feature columns per row, {@code >= 1}
+     * @param targetWidth  target columns per row after the features, {@code >= 1}
+     * @return the data set with {@code featureCount} features and {@code targetWidth} targets per row
+     * @throws IOException       if the file cannot be read
      * @throws IllegalArgumentException if a count is not positive or both together exceed {@link #MAX_COLUMNS}
      * @throws CsvFormatException if the file is empty, has a wrong column count, or a non-numeric or non-finite
      *                            value
@@ -221,6 +263,9 @@ public final class Csv {
      * Reads a table whose columns are all features (e.g. input for prediction); the column count comes from the
      * first line.
      *
+     * @param file the CSV file
+     * @return every value of the file, with the header names if it has a header line
+     * @throws IOException       if the file cannot be read
      * @throws CsvFormatException if the file is empty, rows differ in length, or a value is non-numeric or
      *                            non-finite
      */
@@ -443,6 +488,7 @@ public final class Csv {
      * Writes rows of floats as CSV, replacing {@code file} atomically (a failed write leaves it unchanged).
      * Values are written in the shortest form that reads back to the same float.
      *
+     * @param file    the file to write (created, or replaced)
      * @param header  column names written as the first line, or an empty list for none; names must not contain
      *                commas, quotes or line breaks, and must not all be numbers (or the header would read back as
      *                data)
@@ -462,6 +508,11 @@ public final class Csv {
      * {@code r} starts with {@code text.get(r)} (quoted when it holds a comma, a quote or surrounding spaces),
      * then its {@code columns} values. {@code header} then names {@code columns + 1} columns (or is empty).
      *
+     * @param file    the file to write (created, or replaced)
+     * @param header  column names for the text column and the values, or an empty list for none
+     * @param text    the first column, one entry per row, without line breaks
+     * @param values  {@code [rows][columns]} row-major, all finite
+     * @param columns values per row after the text column, {@code >= 1}
      * @throws IllegalArgumentException as the other overload, or if {@code text} does not hold one entry per row
      *                                  or an entry holds a line break
      * @throws IOException              if writing fails

@@ -9,12 +9,17 @@ import java.io.IOException;
 public class CsvFormatException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /** 1-based line number, or 0 if the problem concerns the whole file. */
     private final long line;
+    /** 1-based column number, or 0 if the problem concerns a whole line. */
     private final int column;
 
     /**
-     * @param line   1-based line number, or 0 if the problem concerns the whole file
-     * @param column 1-based column number, or 0 if the problem concerns a whole line
+     * Creates the exception for a problem at a position.
+     *
+     * @param message the detail message, naming the file, position, expectation and what was found
+     * @param line    1-based line number, or 0 if the problem concerns the whole file
+     * @param column  1-based column number, or 0 if the problem concerns a whole line
      */
     public CsvFormatException(String message, long line, int column) {
         super(message);
@@ -22,12 +27,20 @@ public class CsvFormatException extends IOException {
         this.column = column;
     }
 
-    /** 1-based line number, 0 if not tied to a line. */
+    /**
+     * 1-based line number, 0 if not tied to a line.
+     *
+     * @return the line number, or 0
+     */
     public long line() {
         return line;
     }
 
-    /** 1-based column number, 0 if not tied to a column. */
+    /**
+     * 1-based column number, 0 if not tied to a column.
+     *
+     * @return the column number, or 0
+     */
     public int column() {
         return column;
     }

@@ -52,22 +52,42 @@ public final class Idx {
             this.pixels = pixels;
         }
 
-        /** Number of images. */
+        /**
+         * Number of images.
+         *
+         * @return the number of images, {@code >= 0}
+         */
         public int count() {
             return count;
         }
 
-        /** Pixel rows per image. */
+        /**
+         * Pixel rows per image.
+         *
+         * @return the image height in pixels
+         */
         public int rows() {
             return rows;
         }
 
-        /** Pixel columns per image. */
+        /**
+         * Pixel columns per image.
+         *
+         * @return the image width in pixels
+         */
         public int cols() {
             return cols;
         }
 
-        /** Pixel value {@code 0..255} of an image at {@code (row, col)}. */
+        /**
+         * Pixel value {@code 0..255} of an image at {@code (row, col)}.
+         *
+         * @param image image index, {@code 0 <= image < count()}
+         * @param row   pixel row, {@code 0 <= row < rows()}
+         * @param col   pixel column, {@code 0 <= col < cols()}
+         * @return the pixel's value, {@code 0..255}
+         * @throws IndexOutOfBoundsException if an index is out of range
+         */
         public int pixel(int image, int row, int col) {
             Objects.checkIndex(image, count);
             Objects.checkIndex(row, rows);
@@ -75,12 +95,20 @@ public final class Idx {
             return pixels[(image * rows + row) * cols + col] & 0xff;
         }
 
-        /** A copy of all pixels, {@code [count][rows][cols]} row-major, as raw (unsigned) bytes. */
+        /**
+         * A copy of all pixels, {@code [count][rows][cols]} row-major, as raw (unsigned) bytes.
+         *
+         * @return a new array of {@code count() * rows() * cols()} bytes
+         */
         public byte[] pixels() {
             return pixels.clone();
         }
 
-        /** All pixels scaled to {@code [0, 1]} as {@code value / 255f}, {@code [count][rows * cols]} row-major. */
+        /**
+         * All pixels scaled to {@code [0, 1]} as {@code value / 255f}, {@code [count][rows * cols]} row-major.
+         *
+         * @return a new array of {@code count() * rows() * cols()} values in {@code [0, 1]}
+         */
         public float[] toFeatures() {
             float[] out = new float[pixels.length];
             for (int i = 0; i < out.length; i++) {
@@ -98,17 +126,31 @@ public final class Idx {
             this.labels = labels;
         }
 
-        /** Number of labels. */
+        /**
+         * Number of labels.
+         *
+         * @return the number of labels, {@code >= 0}
+         */
         public int count() {
             return labels.length;
         }
 
-        /** Label {@code 0..255} at {@code index}. */
+        /**
+         * Label {@code 0..255} at {@code index}.
+         *
+         * @param index label index, {@code 0 <= index < count()}
+         * @return the label, {@code 0..255}
+         * @throws IndexOutOfBoundsException if {@code index} is out of range
+         */
         public int label(int index) {
             return labels[Objects.checkIndex(index, labels.length)] & 0xff;
         }
 
-        /** A copy of all labels as ints {@code 0..255}. */
+        /**
+         * A copy of all labels as ints {@code 0..255}.
+         *
+         * @return a new array of {@link #count()} labels
+         */
         public int[] toArray() {
             int[] out = new int[labels.length];
             for (int i = 0; i < out.length; i++) {
@@ -121,6 +163,8 @@ public final class Idx {
     /**
      * Reads a 3-dimensional unsigned-byte IDX file (images).
      *
+     * @param file the IDX file, optionally gzip-compressed
+     * @return the images
      * @throws IdxFormatException if the file is malformed, not 3-dimensional or not unsigned bytes
      * @throws IOException        if it cannot be read
      */
@@ -132,6 +176,8 @@ public final class Idx {
     /**
      * Reads a 1-dimensional unsigned-byte IDX file (labels).
      *
+     * @param file the IDX file, optionally gzip-compressed
+     * @return the labels
      * @throws IdxFormatException if the file is malformed, not 1-dimensional or not unsigned bytes
      * @throws IOException        if it cannot be read
      */

@@ -30,12 +30,20 @@ public final class Mnist {
         this.test = test;
     }
 
-    /** The 60,000-sample training set (for the standard files). */
+    /**
+     * The 60,000-sample training set (for the standard files).
+     *
+     * @return the training images as features in {@code [0, 1]} and their digits as class indices
+     */
     public Dataset train() {
         return train;
     }
 
-    /** The 10,000-sample test set (for the standard files). */
+    /**
+     * The 10,000-sample test set (for the standard files).
+     *
+     * @return the test images as features in {@code [0, 1]} and their digits as class indices
+     */
     public Dataset test() {
         return test;
     }
@@ -45,6 +53,8 @@ public final class Mnist {
      * {@code t10k-images-idx3-ubyte} and {@code t10k-labels-idx1-ubyte}, each raw or gzip-compressed, optionally
      * with a {@code .gz} suffix (see {@link MnistDownloader} to fetch them).
      *
+     * @param dir the directory holding the four files
+     * @return the training and test sets
      * @throws NoSuchFileException if a file is missing (the message lists the names tried)
      * @throws IdxFormatException  if a file is malformed, image and label counts differ, a label is not 0..9, or
      *                             train and test images differ in size
@@ -67,6 +77,10 @@ public final class Mnist {
     /**
      * Loads one image/label file pair as a dataset.
      *
+     * @param imagesFile an IDX image file (idx3), raw or gzip-compressed
+     * @param labelsFile the matching IDX label file (idx1)
+     * @return one sample per image: pixels scaled to {@code [0, 1]}, the digit as class index (target width 1)
+     * @throws IOException       if a file cannot be read
      * @throws IdxFormatException if a file is malformed, the counts differ or a label is not 0..9
      */
     public static Dataset load(Path imagesFile, Path labelsFile) throws IOException {

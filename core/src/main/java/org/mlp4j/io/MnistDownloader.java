@@ -97,7 +97,11 @@ public final class MnistDownloader {
     private final Duration downloadTimeout;
     private final HttpClient client;
 
-    /** Downloads from {@link #DEFAULT_MIRRORS} into {@code cacheDir}. */
+    /**
+     * Downloads from {@link #DEFAULT_MIRRORS} into {@code cacheDir}.
+     *
+     * @param cacheDir where the files are kept, created by {@link #ensure()} if missing
+     */
     public MnistDownloader(Path cacheDir) {
         this(cacheDir, DEFAULT_MIRRORS);
     }
@@ -106,6 +110,8 @@ public final class MnistDownloader {
      * Downloads from the given mirrors (base URLs to which the file names are appended, tried in order) into
      * {@code cacheDir}.
      *
+     * @param cacheDir where the files are kept, created by {@link #ensure()} if missing
+     * @param mirrors  the mirrors' base URLs, at least one
      * @throws IllegalArgumentException if there are no mirrors or one is not an absolute http(s) URL
      */
     public MnistDownloader(Path cacheDir, List<URI> mirrors) {
@@ -142,7 +148,11 @@ public final class MnistDownloader {
         this.client = b.build();
     }
 
-    /** The cache directory. */
+    /**
+     * The cache directory.
+     *
+     * @return the directory given to the constructor
+     */
     public Path cacheDir() {
         return cacheDir;
     }
@@ -162,6 +172,7 @@ public final class MnistDownloader {
     /**
      * {@link #ensure()}, reporting the progress of each download to {@code progress}.
      *
+     * @param progress receives each download's byte counts
      * @return the cache directory, ready for {@link Mnist#load(Path)}
      * @throws IOException if a file could not be obtained from any mirror
      */
@@ -178,7 +189,12 @@ public final class MnistDownloader {
         return cacheDir;
     }
 
-    /** {@link #ensure()} then {@link Mnist#load(Path)}. */
+    /**
+     * {@link #ensure()} then {@link Mnist#load(Path)}.
+     *
+     * @return the MNIST training and test sets
+     * @throws IOException if a file could not be obtained from any mirror, or is malformed
+     */
     public Mnist load() throws IOException {
         return Mnist.load(ensure());
     }
