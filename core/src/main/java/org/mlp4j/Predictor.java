@@ -336,7 +336,7 @@ public final class Predictor implements AutoCloseable {
         Checks.range("values", values, off, len);
         int best = 0;
         for (int i = 1; i < len; i++) {
-            if (values[off + i] > values[off + best] || Float.isNaN(values[off + best]) && !Float.isNaN(values[off + i])) {
+            if (ranksAbove(values[off + i], values[off + best])) {
                 best = i;
             }
         }
@@ -471,7 +471,10 @@ public final class Predictor implements AutoCloseable {
         }
     }
 
-    /** The architecture, precision and version, e.g. {@code Predictor[784 -> 256 relu -> 10 identity, bfloat16, version 3]}. */
+    /**
+     * The architecture, precision and version, e.g.
+     * {@code Predictor[784 -> 256 relu -> 10 identity, bfloat16, version 3]}.
+     */
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("Predictor[").append(inputSize());

@@ -212,7 +212,7 @@ class PredictorTest {
 
     /** Steady-state calls allocate nothing, fp32 and bf16, single and batch (after the JIT settles). */
     @Test
-    void steadyStateCallsAllocateNothing() throws Exception {
+    void steadyStateCallsAllocateNothing() throws Throwable {
         Network net = Network.builder(32).dense(64, Activation.RELU).dense(64, Activation.RELU)
                 .dense(1, Activation.IDENTITY).build();
         for (Predictor.Precision precision : Predictor.Precision.values()) {
@@ -221,26 +221,38 @@ class PredictorTest {
             Arrays.fill(x, 0.25f);
             float[] out = new float[8];
             long bytes = -1;
-            long overhead = allocatedBytes() - allocatedBytes(); // the reflective read's own allocation, negated
             // warm until C2 has compiled the path (interpreted Vector API code allocates its vectors)
             for (int round = 0; round < 40 && bytes != 0; round++) {
+                long overhead = -allocatedBytes() + allocatedBytes(); // what one read allocates itself, if anything
                 long before = allocatedBytes();
                 for (int i = 0; i < 2000; i++) {
                     p.predict(x, 0, out, 0);
                     p.predictBatch(x, 8, out);
                     p.predictClass(x, 32);
                 }
-                bytes = allocatedBytes() - before + overhead;
+                bytes = allocatedBytes() - before - overhead;
             }
             assertEquals(0, bytes, precision + ": bytes allocated by 6000 steady-state calls");
         }
     }
 
-    /** This thread's allocated bytes (com.sun.management, read reflectively: the tests run in the module). */
-    private static long allocatedBytes() throws Exception {
-        Object bean = ManagementFactory.getThreadMXBean();
-        java.lang.reflect.Method m = Class.forName("com.sun.management.ThreadMXBean")
-                .getMethod("getThreadAllocatedBytes", long.class);
-        return (Long) m.invoke(bean, Thread.currentThread().getId());
+    private static final java.lang.invoke.MethodHandle ALLOCATED = allocatedBytesHandle();
+
+    /** com.sun.management's per-thread counter, looked up reflectively (the tests run in the module). */
+    private static java.lang.invoke.MethodHandle allocatedBytesHandle() {
+        try {
+            Class<?> bean = Class.forName("com.sun.management.ThreadMXBean");
+            return java.lang.invoke.MethodHandles.publicLookup()
+                    .findVirtual(bean, "getThreadAllocatedBytes",
+                            java.lang.invoke.MethodType.methodType(long.class, long.class))
+                    .bindTo(ManagementFactory.getThreadMXBean());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** This thread's allocated bytes. */
+    private static long allocatedBytes() throws Throwable {
+        return (long) ALLOCATED.invokeExact(Thread.currentThread().getId());
     }
 }
