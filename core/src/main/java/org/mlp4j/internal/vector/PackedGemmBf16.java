@@ -9,10 +9,12 @@ import org.mlp4j.internal.kernel.Bf16;
  * The forward GEMM of {@link PackedGemm} over bfloat16 weights, for serving: half the bytes of weights to
  * stream per sample. The panels are {@link PackedGemm}'s ({@code nrf} output rows, k-major, zero-padded) with
  * 16-bit weights and without the bias row; the bias stays float, in its own array padded to whole panels.
+ * Within a two-vector panel the two vectors' weights are interleaved ({@link #position}).
  *
- * <p>Each weight vector is loaded as {@code LANES} shorts (half the float shape), sign-extended to ints
- * ({@code S2I}), shifted left 16 and reinterpreted as floats: the exact float of the bfloat16, on JDK 17's
- * Vector API. The arithmetic after that is {@link PackedGemm}'s (one FMA chain over k from zero, then the
+ * <p>Widening on JDK 17's Vector API: a two-vector k-row is one full-width load of shorts reinterpreted as
+ * ints, the even shorts shifted left 16 and the odd ones masked to their high half; a one-vector k-row is
+ * {@code LANES} shorts sign-extended to ints ({@code S2I}) and shifted left 16. Each gives the exact float of
+ * the bfloat16. The arithmetic after that is {@link PackedGemm}'s (one FMA chain over k from zero, then the
  * bias), so the outputs are bit-identical to the float kernels over the weights rounded to bfloat16, and to
  * the scalar twin in {@code ScalarKernels}.
  *
@@ -45,20 +47,34 @@ final class PackedGemmBf16 {
         for (int r0 = 0, p = dstOff; r0 < rows; r0 += nrf, p += panelSize) {
             int n = Math.min(nrf, rows - r0);
             for (int j = 0; j < nrf; j++) {
+                int at = position(j, nrf);
                 if (j < n) {
                     int src = wOff + (r0 + j) * cols;
-                    for (int k = 0, d = p + j; k < cols; k++, d += nrf) {
+                    for (int k = 0, d = p + at; k < cols; k++, d += nrf) {
                         dst[d] = Bf16.fromFloat(w[src + k]);
                     }
                     bias[biasOff + r0 + j] = w[bOff + r0 + j];
                 } else { // zero padding of the last panel
-                    for (int k = 0, d = p + j; k < cols; k++, d += nrf) {
+                    for (int k = 0, d = p + at; k < cols; k++, d += nrf) {
                         dst[d] = 0;
                     }
                     bias[biasOff + r0 + j] = 0f;
                 }
             }
         }
+    }
+
+    /**
+     * Where panel row {@code j} (of {@code nrf}) lies within a k-row of the panel: in order for one-vector
+     * panels; interleaved for two-vector panels (row j of vector 0 at 2j, of vector 1 at 2j+1), so that one
+     * full-width load reinterpreted as ints yields both vectors with one shift or mask each, instead of two
+     * half-width loads, two sign extensions and two shifts.
+     */
+    static int position(int j, int nrf) {
+        if (nrf == LANES) {
+            return j;
+        }
+        return j < LANES ? 2 * j : 2 * (j - LANES) + 1;
     }
 
     static void forward(float[] a, int aOff, int batch, short[] p, int pOff, float[] bias, int bOff, int rows,
