@@ -4,7 +4,7 @@ bfloat16 forward GEMM (PackedGemmBf16), written out per shape for the reason gen
 Run: python3 core/tools/gen_bf16_tiles.py > core/src/main/java/org/mlp4j/internal/vector/PackedTilesBf16.java"""
 
 # (rows of A, vectors per panel, panels): the shapes PackedGemmBf16 dispatches to.
-SHAPES = [(4, 1, 1), (4, 2, 1), (1, 1, 1), (1, 2, 1), (1, 1, 4), (1, 2, 4)]
+SHAPES = [(r, v, 1) for r in (8, 6, 4, 1) for v in (1, 2)] + [(1, v, 4) for v in (1, 2)]
 
 
 def tile(mr, v, panels):

@@ -18,14 +18,15 @@ import org.mlp4j.internal.kernel.Bf16;
  * bias), so the outputs are bit-identical to the float kernels over the weights rounded to bfloat16, and to
  * the scalar twin in {@code ScalarKernels}.
  *
- * <p>Tiles: 4 samples x 1 or 2 vectors for batches, 1 sample over 4 panels per pass (the serving case, 4 or 8
- * independent FMA chains), 1 sample x 1 panel for the rest ({@link PackedTilesBf16}, generated); the 6- and
- * 8-row tiles of the float GEMM are not repeated here (not measured yet): batches of bf16 run at 4 rows.
+ * <p>Tiles ({@link PackedTilesBf16}, generated): the float GEMM's shapes and block sizes, MR (8 or 6), 6, 4
+ * and 1 samples x 1 or 2 vectors for batches, and 1 sample over 4 panels per pass (the serving case, 4 or 8
+ * independent FMA chains).
  */
 final class PackedGemmBf16 {
-    private static final int MR = 4;
+    /** Samples per register block: the float GEMM's choice ({@link PackedGemm#MR}: 8 at 512 bits, else 6). */
+    private static final int MR = PackedGemm.MR;
 
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[MR * 2 * LANES]);
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[8 * 2 * LANES]);
 
     private PackedGemmBf16() {
     }
@@ -89,7 +90,8 @@ final class PackedGemmBf16 {
         float[] scratch = rem > 0 ? SCRATCH.get() : null;
         int b = 0;
         while (b < batch) {
-            int mr = batch - b >= MR ? MR : 1;
+            int left = batch - b;
+            int mr = left >= MR ? MR : left >= 6 && MR > 6 ? 6 : left >= 4 ? 4 : 1;
             int ai = aOff + b * cols;
             int pi = preOff + b * rows;
             int q = 0;
@@ -121,15 +123,18 @@ final class PackedGemmBf16 {
     private static void tile(int mr, int v, int cols, float[] a, int ai, short[] p, int pi, float[] bias, int bi,
                              float[] out, int oi, int os) {
         if (v == 2) {
-            if (mr == MR) {
-                PackedTilesBf16.t4x2(cols, a, ai, cols, p, pi, 0, bias, bi, out, oi, os);
-            } else {
-                PackedTilesBf16.t1x2(cols, a, ai, cols, p, pi, 0, bias, bi, out, oi, os);
+            switch (mr) {
+                case 8: PackedTilesBf16.t8x2(cols, a, ai, cols, p, pi, 0, bias, bi, out, oi, os); return;
+                case 6: PackedTilesBf16.t6x2(cols, a, ai, cols, p, pi, 0, bias, bi, out, oi, os); return;
+                case 4: PackedTilesBf16.t4x2(cols, a, ai, cols, p, pi, 0, bias, bi, out, oi, os); return;
+                default: PackedTilesBf16.t1x2(cols, a, ai, cols, p, pi, 0, bias, bi, out, oi, os); return;
             }
-        } else if (mr == MR) {
-            PackedTilesBf16.t4x1(cols, a, ai, cols, p, pi, 0, bias, bi, out, oi, os);
-        } else {
-            PackedTilesBf16.t1x1(cols, a, ai, cols, p, pi, 0, bias, bi, out, oi, os);
+        }
+        switch (mr) {
+            case 8: PackedTilesBf16.t8x1(cols, a, ai, cols, p, pi, 0, bias, bi, out, oi, os); return;
+            case 6: PackedTilesBf16.t6x1(cols, a, ai, cols, p, pi, 0, bias, bi, out, oi, os); return;
+            case 4: PackedTilesBf16.t4x1(cols, a, ai, cols, p, pi, 0, bias, bi, out, oi, os); return;
+            default: PackedTilesBf16.t1x1(cols, a, ai, cols, p, pi, 0, bias, bi, out, oi, os); return;
         }
     }
 }

@@ -49,6 +49,230 @@ final class PackedTilesBf16 {
         return pairs.and(0xffff0000).reinterpretAsFloats();
     }
 
+    /** 8 row(s) of A x 1 panel(s) of 1 vector(s): 8 accumulators. */
+    static void t8x1(int cols, float[] a, int a0, int as, short[] p, int p0, int ps, float[] bias, int b0,
+                    float[] out, int o0, int os) {
+        final int nrf = 1 * LANES;
+        final int a1 = a0 + 1 * as;
+        final int a2 = a0 + 2 * as;
+        final int a3 = a0 + 3 * as;
+        final int a4 = a0 + 4 * as;
+        final int a5 = a0 + 5 * as;
+        final int a6 = a0 + 6 * as;
+        final int a7 = a0 + 7 * as;
+        FloatVector c000 = FloatVector.zero(SPECIES);
+        FloatVector c100 = FloatVector.zero(SPECIES);
+        FloatVector c200 = FloatVector.zero(SPECIES);
+        FloatVector c300 = FloatVector.zero(SPECIES);
+        FloatVector c400 = FloatVector.zero(SPECIES);
+        FloatVector c500 = FloatVector.zero(SPECIES);
+        FloatVector c600 = FloatVector.zero(SPECIES);
+        FloatVector c700 = FloatVector.zero(SPECIES);
+        for (int k = 0; k < cols; k++) {
+            FloatVector w00 = widen(p, p0 + k * nrf);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
+            c000 = w00.fma(x, c000);
+            x = FloatVector.broadcast(SPECIES, a[a1 + k]);
+            c100 = w00.fma(x, c100);
+            x = FloatVector.broadcast(SPECIES, a[a2 + k]);
+            c200 = w00.fma(x, c200);
+            x = FloatVector.broadcast(SPECIES, a[a3 + k]);
+            c300 = w00.fma(x, c300);
+            x = FloatVector.broadcast(SPECIES, a[a4 + k]);
+            c400 = w00.fma(x, c400);
+            x = FloatVector.broadcast(SPECIES, a[a5 + k]);
+            c500 = w00.fma(x, c500);
+            x = FloatVector.broadcast(SPECIES, a[a6 + k]);
+            c600 = w00.fma(x, c600);
+            x = FloatVector.broadcast(SPECIES, a[a7 + k]);
+            c700 = w00.fma(x, c700);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 0 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
+        c100.add(b00).intoArray(out, o0 + 1 * os + 0 * nrf + 0 * LANES);
+        c200.add(b00).intoArray(out, o0 + 2 * os + 0 * nrf + 0 * LANES);
+        c300.add(b00).intoArray(out, o0 + 3 * os + 0 * nrf + 0 * LANES);
+        c400.add(b00).intoArray(out, o0 + 4 * os + 0 * nrf + 0 * LANES);
+        c500.add(b00).intoArray(out, o0 + 5 * os + 0 * nrf + 0 * LANES);
+        c600.add(b00).intoArray(out, o0 + 6 * os + 0 * nrf + 0 * LANES);
+        c700.add(b00).intoArray(out, o0 + 7 * os + 0 * nrf + 0 * LANES);
+    }
+
+    /** 8 row(s) of A x 1 panel(s) of 2 vector(s): 16 accumulators. */
+    static void t8x2(int cols, float[] a, int a0, int as, short[] p, int p0, int ps, float[] bias, int b0,
+                    float[] out, int o0, int os) {
+        final int nrf = 2 * LANES;
+        final int a1 = a0 + 1 * as;
+        final int a2 = a0 + 2 * as;
+        final int a3 = a0 + 3 * as;
+        final int a4 = a0 + 4 * as;
+        final int a5 = a0 + 5 * as;
+        final int a6 = a0 + 6 * as;
+        final int a7 = a0 + 7 * as;
+        FloatVector c000 = FloatVector.zero(SPECIES);
+        FloatVector c001 = FloatVector.zero(SPECIES);
+        FloatVector c100 = FloatVector.zero(SPECIES);
+        FloatVector c101 = FloatVector.zero(SPECIES);
+        FloatVector c200 = FloatVector.zero(SPECIES);
+        FloatVector c201 = FloatVector.zero(SPECIES);
+        FloatVector c300 = FloatVector.zero(SPECIES);
+        FloatVector c301 = FloatVector.zero(SPECIES);
+        FloatVector c400 = FloatVector.zero(SPECIES);
+        FloatVector c401 = FloatVector.zero(SPECIES);
+        FloatVector c500 = FloatVector.zero(SPECIES);
+        FloatVector c501 = FloatVector.zero(SPECIES);
+        FloatVector c600 = FloatVector.zero(SPECIES);
+        FloatVector c601 = FloatVector.zero(SPECIES);
+        FloatVector c700 = FloatVector.zero(SPECIES);
+        FloatVector c701 = FloatVector.zero(SPECIES);
+        for (int k = 0; k < cols; k++) {
+            IntVector i0 = pairs(p, p0 + k * nrf);
+            FloatVector w00 = low(i0);
+            FloatVector w01 = high(i0);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
+            c000 = w00.fma(x, c000);
+            c001 = w01.fma(x, c001);
+            x = FloatVector.broadcast(SPECIES, a[a1 + k]);
+            c100 = w00.fma(x, c100);
+            c101 = w01.fma(x, c101);
+            x = FloatVector.broadcast(SPECIES, a[a2 + k]);
+            c200 = w00.fma(x, c200);
+            c201 = w01.fma(x, c201);
+            x = FloatVector.broadcast(SPECIES, a[a3 + k]);
+            c300 = w00.fma(x, c300);
+            c301 = w01.fma(x, c301);
+            x = FloatVector.broadcast(SPECIES, a[a4 + k]);
+            c400 = w00.fma(x, c400);
+            c401 = w01.fma(x, c401);
+            x = FloatVector.broadcast(SPECIES, a[a5 + k]);
+            c500 = w00.fma(x, c500);
+            c501 = w01.fma(x, c501);
+            x = FloatVector.broadcast(SPECIES, a[a6 + k]);
+            c600 = w00.fma(x, c600);
+            c601 = w01.fma(x, c601);
+            x = FloatVector.broadcast(SPECIES, a[a7 + k]);
+            c700 = w00.fma(x, c700);
+            c701 = w01.fma(x, c701);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 0 * LANES);
+        FloatVector b01 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 1 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
+        c001.add(b01).intoArray(out, o0 + 0 * os + 0 * nrf + 1 * LANES);
+        c100.add(b00).intoArray(out, o0 + 1 * os + 0 * nrf + 0 * LANES);
+        c101.add(b01).intoArray(out, o0 + 1 * os + 0 * nrf + 1 * LANES);
+        c200.add(b00).intoArray(out, o0 + 2 * os + 0 * nrf + 0 * LANES);
+        c201.add(b01).intoArray(out, o0 + 2 * os + 0 * nrf + 1 * LANES);
+        c300.add(b00).intoArray(out, o0 + 3 * os + 0 * nrf + 0 * LANES);
+        c301.add(b01).intoArray(out, o0 + 3 * os + 0 * nrf + 1 * LANES);
+        c400.add(b00).intoArray(out, o0 + 4 * os + 0 * nrf + 0 * LANES);
+        c401.add(b01).intoArray(out, o0 + 4 * os + 0 * nrf + 1 * LANES);
+        c500.add(b00).intoArray(out, o0 + 5 * os + 0 * nrf + 0 * LANES);
+        c501.add(b01).intoArray(out, o0 + 5 * os + 0 * nrf + 1 * LANES);
+        c600.add(b00).intoArray(out, o0 + 6 * os + 0 * nrf + 0 * LANES);
+        c601.add(b01).intoArray(out, o0 + 6 * os + 0 * nrf + 1 * LANES);
+        c700.add(b00).intoArray(out, o0 + 7 * os + 0 * nrf + 0 * LANES);
+        c701.add(b01).intoArray(out, o0 + 7 * os + 0 * nrf + 1 * LANES);
+    }
+
+    /** 6 row(s) of A x 1 panel(s) of 1 vector(s): 6 accumulators. */
+    static void t6x1(int cols, float[] a, int a0, int as, short[] p, int p0, int ps, float[] bias, int b0,
+                    float[] out, int o0, int os) {
+        final int nrf = 1 * LANES;
+        final int a1 = a0 + 1 * as;
+        final int a2 = a0 + 2 * as;
+        final int a3 = a0 + 3 * as;
+        final int a4 = a0 + 4 * as;
+        final int a5 = a0 + 5 * as;
+        FloatVector c000 = FloatVector.zero(SPECIES);
+        FloatVector c100 = FloatVector.zero(SPECIES);
+        FloatVector c200 = FloatVector.zero(SPECIES);
+        FloatVector c300 = FloatVector.zero(SPECIES);
+        FloatVector c400 = FloatVector.zero(SPECIES);
+        FloatVector c500 = FloatVector.zero(SPECIES);
+        for (int k = 0; k < cols; k++) {
+            FloatVector w00 = widen(p, p0 + k * nrf);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
+            c000 = w00.fma(x, c000);
+            x = FloatVector.broadcast(SPECIES, a[a1 + k]);
+            c100 = w00.fma(x, c100);
+            x = FloatVector.broadcast(SPECIES, a[a2 + k]);
+            c200 = w00.fma(x, c200);
+            x = FloatVector.broadcast(SPECIES, a[a3 + k]);
+            c300 = w00.fma(x, c300);
+            x = FloatVector.broadcast(SPECIES, a[a4 + k]);
+            c400 = w00.fma(x, c400);
+            x = FloatVector.broadcast(SPECIES, a[a5 + k]);
+            c500 = w00.fma(x, c500);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 0 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
+        c100.add(b00).intoArray(out, o0 + 1 * os + 0 * nrf + 0 * LANES);
+        c200.add(b00).intoArray(out, o0 + 2 * os + 0 * nrf + 0 * LANES);
+        c300.add(b00).intoArray(out, o0 + 3 * os + 0 * nrf + 0 * LANES);
+        c400.add(b00).intoArray(out, o0 + 4 * os + 0 * nrf + 0 * LANES);
+        c500.add(b00).intoArray(out, o0 + 5 * os + 0 * nrf + 0 * LANES);
+    }
+
+    /** 6 row(s) of A x 1 panel(s) of 2 vector(s): 12 accumulators. */
+    static void t6x2(int cols, float[] a, int a0, int as, short[] p, int p0, int ps, float[] bias, int b0,
+                    float[] out, int o0, int os) {
+        final int nrf = 2 * LANES;
+        final int a1 = a0 + 1 * as;
+        final int a2 = a0 + 2 * as;
+        final int a3 = a0 + 3 * as;
+        final int a4 = a0 + 4 * as;
+        final int a5 = a0 + 5 * as;
+        FloatVector c000 = FloatVector.zero(SPECIES);
+        FloatVector c001 = FloatVector.zero(SPECIES);
+        FloatVector c100 = FloatVector.zero(SPECIES);
+        FloatVector c101 = FloatVector.zero(SPECIES);
+        FloatVector c200 = FloatVector.zero(SPECIES);
+        FloatVector c201 = FloatVector.zero(SPECIES);
+        FloatVector c300 = FloatVector.zero(SPECIES);
+        FloatVector c301 = FloatVector.zero(SPECIES);
+        FloatVector c400 = FloatVector.zero(SPECIES);
+        FloatVector c401 = FloatVector.zero(SPECIES);
+        FloatVector c500 = FloatVector.zero(SPECIES);
+        FloatVector c501 = FloatVector.zero(SPECIES);
+        for (int k = 0; k < cols; k++) {
+            IntVector i0 = pairs(p, p0 + k * nrf);
+            FloatVector w00 = low(i0);
+            FloatVector w01 = high(i0);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
+            c000 = w00.fma(x, c000);
+            c001 = w01.fma(x, c001);
+            x = FloatVector.broadcast(SPECIES, a[a1 + k]);
+            c100 = w00.fma(x, c100);
+            c101 = w01.fma(x, c101);
+            x = FloatVector.broadcast(SPECIES, a[a2 + k]);
+            c200 = w00.fma(x, c200);
+            c201 = w01.fma(x, c201);
+            x = FloatVector.broadcast(SPECIES, a[a3 + k]);
+            c300 = w00.fma(x, c300);
+            c301 = w01.fma(x, c301);
+            x = FloatVector.broadcast(SPECIES, a[a4 + k]);
+            c400 = w00.fma(x, c400);
+            c401 = w01.fma(x, c401);
+            x = FloatVector.broadcast(SPECIES, a[a5 + k]);
+            c500 = w00.fma(x, c500);
+            c501 = w01.fma(x, c501);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 0 * LANES);
+        FloatVector b01 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 1 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
+        c001.add(b01).intoArray(out, o0 + 0 * os + 0 * nrf + 1 * LANES);
+        c100.add(b00).intoArray(out, o0 + 1 * os + 0 * nrf + 0 * LANES);
+        c101.add(b01).intoArray(out, o0 + 1 * os + 0 * nrf + 1 * LANES);
+        c200.add(b00).intoArray(out, o0 + 2 * os + 0 * nrf + 0 * LANES);
+        c201.add(b01).intoArray(out, o0 + 2 * os + 0 * nrf + 1 * LANES);
+        c300.add(b00).intoArray(out, o0 + 3 * os + 0 * nrf + 0 * LANES);
+        c301.add(b01).intoArray(out, o0 + 3 * os + 0 * nrf + 1 * LANES);
+        c400.add(b00).intoArray(out, o0 + 4 * os + 0 * nrf + 0 * LANES);
+        c401.add(b01).intoArray(out, o0 + 4 * os + 0 * nrf + 1 * LANES);
+        c500.add(b00).intoArray(out, o0 + 5 * os + 0 * nrf + 0 * LANES);
+        c501.add(b01).intoArray(out, o0 + 5 * os + 0 * nrf + 1 * LANES);
+    }
+
     /** 4 row(s) of A x 1 panel(s) of 1 vector(s): 4 accumulators. */
     static void t4x1(int cols, float[] a, int a0, int as, short[] p, int p0, int ps, float[] bias, int b0,
                     float[] out, int o0, int os) {

@@ -71,7 +71,7 @@ class Bf16KernelTest {
         for (int i = 0; i < EDGE.length; i++) {
             int rows = EDGE[i];
             int cols = EDGE[(i * 5 + 3) % EDGE.length] % 130 + 1;
-            for (int batch : new int[] {1, 3, 4, 5, 9}) {
+            for (int batch : new int[] {1, 3, 4, 5, 6, 8, 9, 15}) {
                 check(k, rnd, rows, cols, batch, acts[n++ % acts.length]);
             }
         }
