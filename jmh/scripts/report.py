@@ -37,6 +37,7 @@ def load_jmh(d):
         out.append(dict(bench=r["benchmark"].rsplit(".", 2)[-2] + "." + r["benchmark"].rsplit(".", 1)[-1],
                         mode=r["mode"], params=r.get("params", {}), unit=pm["scoreUnit"], score=pm["score"],
                         raw=raw, pct=pm.get("scorePercentiles", {}), alloc=alloc, forks=r.get("forks"),
+                        secondary=r.get("secondaryMetrics", {}),
                         jvm_args=r.get("jvmArgs", []), jdk=r.get("jdkVersion"), vm=r.get("vmName"),
                         iter_ns=parse_time(r.get("measurementTime", "1 s"))))
     return out
@@ -381,15 +382,16 @@ def main():
                 s1 = find(rows, "PredictorBenchmark.shared1", "thrpt", net=net, precision=prec)
                 s2 = find(rows, "PredictorBenchmark.shared2", "thrpt", net=net, precision=prec)
                 pb = find(rows, "PredictorBenchmark.publish", net=net, precision=prec)
-                sw = find(rows, "PredictorBenchmark.swapServer", "sample", net=net, precision=prec)
+                group = find(rows, "PredictorBenchmark.swap", "sample", net=net, precision=prec)
+                sw = group["secondary"].get("swapServer") if group else None  # the serving thread of the group
                 if not (s1 or s2 or pb or sw):
                     continue
                 rate = lambda r: fnum(r["score"]) if r else "–"
                 ratio = f"{s2['score'] / s1['score']:.2f}×" if s1 and s2 else "–"
                 pub = fns(stats_ns(pb)[1]) if pb else "–"
                 if sw:
-                    p = sw["pct"]
-                    lat = " / ".join(fns(to_ns(float(p[k]), sw["unit"])) if k in p else "–"
+                    p = sw.get("scorePercentiles", {})
+                    lat = " / ".join(fns(to_ns(float(p[k]), sw["scoreUnit"])) if k in p else "–"
                                      for k in ("50.0", "99.0", "99.9"))
                 else:
                     lat = "–"
