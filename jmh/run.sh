@@ -31,6 +31,8 @@ case "$PROFILE" in
     BENCH_GROUPS=("peak|PeakFmaBenchmark|"
             "inference|InferenceBenchmark|"
             "onnxruntime|OnnxRuntimeBenchmark|"
+            "serving|PredictorBenchmark|-p net=mnist"
+            "serving-tiny|PredictorBenchmark.predict$|-p net=tiny"
             "matvec|MatvecBenchmark|-p kernels=vector"
             "gemm|GemmBenchmark|-p kernels=vector -p batch=128"
             "training|TrainingBenchmark|-p kernels=vector")
@@ -44,6 +46,7 @@ case "$PROFILE" in
     BENCH_GROUPS=("peak|PeakFmaBenchmark|"
             "inference|InferenceBenchmark|-p net=tiny"
             "onnxruntime|OnnxRuntimeBenchmark|-p net=tiny"
+            "serving|PredictorBenchmark.predict$|-p net=tiny"
             "matvec|MatvecBenchmark|-p kernels=vector -p layer=784x256"
             "gemm|GemmBenchmark.gemmForward|-p kernels=vector -p batch=128 -p layer=784x256"
             "training|TrainingBenchmark|-p kernels=vector -p batch=128 -p threads=1")
@@ -56,6 +59,7 @@ case "$PROFILE" in
     BENCH_GROUPS=("peak|PeakFmaBenchmark|"
             "inference|InferenceBenchmark|"
             "onnxruntime|OnnxRuntimeBenchmark|-p ortThreads=1,2"
+            "serving|PredictorBenchmark|"
             "matvec|MatvecBenchmark|"
             "gemm|GemmBenchmark|"
             "training|TrainingBenchmark|")

@@ -37,6 +37,7 @@ def load_jmh(d):
         out.append(dict(bench=r["benchmark"].rsplit(".", 2)[-2] + "." + r["benchmark"].rsplit(".", 1)[-1],
                         mode=r["mode"], params=r.get("params", {}), unit=pm["scoreUnit"], score=pm["score"],
                         raw=raw, pct=pm.get("scorePercentiles", {}), alloc=alloc, forks=r.get("forks"),
+                        secondary=r.get("secondaryMetrics", {}),
                         jvm_args=r.get("jvmArgs", []), jdk=r.get("jdkVersion"), vm=r.get("vmName"),
                         iter_ns=parse_time(r.get("measurementTime", "1 s"))))
     return out
@@ -327,6 +328,8 @@ def main():
         om = stats_ns(o)[1] if o else None
         for label, bench, params in (("mlp4j vector", "InferenceBenchmark.predict", dict(kernels="vector")),
                                      ("mlp4j scalar", "InferenceBenchmark.predict", dict(kernels="scalar")),
+                                     ("mlp4j Predictor fp32", "PredictorBenchmark.predict", dict(precision="FLOAT32")),
+                                     ("mlp4j Predictor bf16", "PredictorBenchmark.predict", dict(precision="BFLOAT16")),
                                      ("ONNX Runtime (reused tensors)", "OnnxRuntimeBenchmark.predict", {}),
                                      ("ONNX Runtime (typical)", "OnnxRuntimeBenchmark.predictTypical", {})):
             r = find(rows, bench, net=net, **params)
@@ -349,6 +352,10 @@ def main():
         osps = 128 / stats_ns(o)[1] * 1e9 if o else None
         for label, bench, params in (("mlp4j vector", "InferenceBenchmark.predictBatch128", dict(kernels="vector")),
                                      ("mlp4j scalar", "InferenceBenchmark.predictBatch128", dict(kernels="scalar")),
+                                     ("mlp4j Predictor fp32", "PredictorBenchmark.predictBatch128",
+                                      dict(precision="FLOAT32")),
+                                     ("mlp4j Predictor bf16", "PredictorBenchmark.predictBatch128",
+                                      dict(precision="BFLOAT16")),
                                      ("ONNX Runtime", "OnnxRuntimeBenchmark.predictBatch128", {})):
             r = find(rows, bench, net=net, **params)
             if not r:
@@ -358,6 +365,38 @@ def main():
             ratio = f"{sps / osps:.2f}×" if osps else "–"
             w(f"| {net} | {label} | {fns(mn)} | {fns(md)} | {fnum(sps)} | {fnum(128 / mn * 1e9)} | {falloc(r['alloc'], r)} | {ratio} |")
     w("")
+
+    # -- serving --------------------------------------------------------------------------------------------
+    serving = [r for r in rows if r["bench"].startswith("PredictorBenchmark.")]
+    if serving:
+        w("## Serving: shared predictor, hot swap")
+        w("")
+        w("`PredictorBenchmark`: `shared1`/`shared2` are the request rates (calls/s, summed over threads) of 1 "
+          "and 2 threads sharing one `Predictor`; `publish` the time to publish the network's weights; "
+          "`swapServer` the latency of calls while another thread publishes back to back (sample mode).")
+        w("")
+        w("| net | weights | 1 thread calls/s | 2 threads calls/s | 2 / 1 | publish | calls during publishes p50 / p99 / p99.9 |")
+        w("|---|---|---|---|---|---|---|")
+        for net in ("tiny", "mnist"):
+            for prec in ("FLOAT32", "BFLOAT16"):
+                s1 = find(rows, "PredictorBenchmark.shared1", "thrpt", net=net, precision=prec)
+                s2 = find(rows, "PredictorBenchmark.shared2", "thrpt", net=net, precision=prec)
+                pb = find(rows, "PredictorBenchmark.publish", net=net, precision=prec)
+                group = find(rows, "PredictorBenchmark.swap", "sample", net=net, precision=prec)
+                sw = group["secondary"].get("swapServer") if group else None  # the serving thread of the group
+                if not (s1 or s2 or pb or sw):
+                    continue
+                rate = lambda r: fnum(r["score"]) if r else "–"
+                ratio = f"{s2['score'] / s1['score']:.2f}×" if s1 and s2 else "–"
+                pub = fns(stats_ns(pb)[1]) if pb else "–"
+                if sw:
+                    p = sw.get("scorePercentiles", {})
+                    lat = " / ".join(fns(to_ns(float(p[k]), sw["scoreUnit"])) if k in p else "–"
+                                     for k in ("50.0", "99.0", "99.9"))
+                else:
+                    lat = "–"
+                w(f"| {net} | {prec.lower()} | {rate(s1)} | {rate(s2)} | {ratio} | {pub} | {lat} |")
+        w("")
 
     # -- training -------------------------------------------------------------------------------------------
     w("## Training step (MNIST net, cross-entropy, SGD momentum 0.9)")

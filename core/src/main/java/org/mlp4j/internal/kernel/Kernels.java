@@ -51,6 +51,34 @@ public interface Kernels {
     void gemmForwardPacked(float[] a, int aOff, int batch, float[] packed, int pOff, int rows, int cols,
                            float[] z, int zOff, float[] act, int actOff, Activation activation, float slope);
 
+    /**
+     * Length of the bfloat16 packed weights ({@code short[]}) of a {@code rows x cols} layer that
+     * {@link #packWeightsBf16} writes and {@link #gemmForwardPackedBf16} reads; the layout is private to the
+     * implementation, like {@link #packedWeightsLength}'s.
+     */
+    int packedBf16Length(int rows, int cols);
+
+    /** Length of the float bias array that goes with the bfloat16 packed weights of a layer of {@code rows} outputs. */
+    int packedBf16BiasLength(int rows);
+
+    /**
+     * Packs {@code W[rows][cols]} at {@code w[wOff]}, each weight rounded to bfloat16 (nearest, ties to even; see
+     * {@link Bf16}), into {@code dst[dstOff, dstOff + packedBf16Length)}, and the bias {@code w[bOff, bOff+rows)}
+     * unrounded into {@code bias[biasOff, biasOff + packedBf16BiasLength)}. Callers check that no weight rounds
+     * to infinity.
+     */
+    void packWeightsBf16(float[] w, int wOff, int bOff, int rows, int cols, short[] dst, int dstOff, float[] bias,
+                         int biasOff);
+
+    /**
+     * {@link #gemmForwardPacked} over bfloat16 weights: each weight is widened exactly to float in registers
+     * and the arithmetic is the float one, so {@code Z[b,r]} has the bits that {@link #gemmForwardPacked}
+     * gives for the weights rounded to bfloat16 (and the float bias), on every implementation.
+     */
+    void gemmForwardPackedBf16(float[] a, int aOff, int batch, short[] packed, int pOff, float[] bias, int biasOff,
+                               int rows, int cols, float[] z, int zOff, float[] act, int actOff,
+                               Activation activation, float slope);
+
     /** Batched input gradient {@code dA[b,c] = sum_r dZ[b,r]*W[r,c]} (overwrites dA, {@code [batch][cols]}). */
     void gemmBackwardInput(float[] dz, int dzOff, int batch, float[] w, int wOff, int rows, int cols,
                            float[] da, int daOff);

@@ -85,6 +85,48 @@ public final class ScalarKernels implements Kernels {
 
 
     @Override
+    public int packedBf16Length(int rows, int cols) {
+        return rows * cols;
+    }
+
+    @Override
+    public int packedBf16BiasLength(int rows) {
+        return rows;
+    }
+
+    /** Row-major bfloat16 weights and the bias as it is. */
+    @Override
+    public void packWeightsBf16(float[] w, int wOff, int bOff, int rows, int cols, short[] dst, int dstOff,
+                                float[] bias, int biasOff) {
+        for (int i = 0; i < rows * cols; i++) {
+            dst[dstOff + i] = Bf16.fromFloat(w[wOff + i]);
+        }
+        System.arraycopy(w, bOff, bias, biasOff, rows);
+    }
+
+    @Override
+    public void gemmForwardPackedBf16(float[] a, int aOff, int batch, short[] packed, int pOff, float[] bias,
+                                      int biasOff, int rows, int cols, float[] z, int zOff, float[] act, int actOff,
+                                      Activation activation, float slope) {
+        for (int b = 0; b < batch; b++) {
+            int x = aOff + b * cols;
+            for (int r = 0; r < rows; r++) {
+                int row = pOff + r * cols;
+                float s = 0f;
+                for (int c = 0; c < cols; c++) {
+                    s = Math.fma(a[x + c], Bf16.toFloat(packed[row + c]), s);
+                }
+                float zr = s + bias[biasOff + r];
+                if (z != null) {
+                    z[zOff + b * rows + r] = zr;
+                }
+                act[actOff + b * rows + r] = ActivationMath.apply(activation, zr, slope);
+            }
+        }
+    }
+
+
+    @Override
     public void gemmBackwardInput(float[] dz, int dzOff, int batch, float[] w, int wOff, int rows, int cols,
                                   float[] da, int daOff) {
         for (int b = 0; b < batch; b++) {

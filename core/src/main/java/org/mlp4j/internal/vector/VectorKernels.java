@@ -97,6 +97,30 @@ public final class VectorKernels implements Kernels {
         PackedGemm.forward(a, aOff, batch, packed, pOff, rows, cols, z, zOff, act, actOff, activation, slope);
     }
 
+    @Override
+    public int packedBf16Length(int rows, int cols) {
+        return PackedGemmBf16.packedLength(rows, cols);
+    }
+
+    @Override
+    public int packedBf16BiasLength(int rows) {
+        return PackedGemmBf16.biasLength(rows);
+    }
+
+    @Override
+    public void packWeightsBf16(float[] w, int wOff, int bOff, int rows, int cols, short[] dst, int dstOff,
+                                float[] bias, int biasOff) {
+        PackedGemmBf16.pack(w, wOff, bOff, rows, cols, dst, dstOff, bias, biasOff);
+    }
+
+    @Override
+    public void gemmForwardPackedBf16(float[] a, int aOff, int batch, short[] packed, int pOff, float[] bias,
+                                      int biasOff, int rows, int cols, float[] z, int zOff, float[] act, int actOff,
+                                      Activation activation, float slope) {
+        PackedGemmBf16.forward(a, aOff, batch, packed, pOff, bias, biasOff, rows, cols, z, zOff, act, actOff,
+                activation, slope);
+    }
+
 
     @Override
     public void gemmBackwardInput(float[] dz, int dzOff, int batch, float[] w, int wOff, int rows, int cols,

@@ -1,0 +1,140 @@
+package org.mlp4j.internal.vector;
+
+import static org.mlp4j.internal.vector.VectorShape.LANES;
+
+import org.mlp4j.Activation;
+import org.mlp4j.internal.kernel.Bf16;
+
+/**
+ * The forward GEMM of {@link PackedGemm} over bfloat16 weights, for serving: half the bytes of weights to
+ * stream per sample. The panels are {@link PackedGemm}'s ({@code nrf} output rows, k-major, zero-padded) with
+ * 16-bit weights and without the bias row; the bias stays float, in its own array padded to whole panels.
+ * Within a two-vector panel the two vectors' weights are interleaved ({@link #position}).
+ *
+ * <p>Widening on JDK 17's Vector API: a two-vector k-row is one full-width load of shorts reinterpreted as
+ * ints, the even shorts shifted left 16 and the odd ones masked to their high half; a one-vector k-row is
+ * {@code LANES} shorts sign-extended to ints ({@code S2I}) and shifted left 16. Each gives the exact float of
+ * the bfloat16. The arithmetic after that is {@link PackedGemm}'s (one FMA chain over k from zero, then the
+ * bias), so the outputs are bit-identical to the float kernels over the weights rounded to bfloat16, and to
+ * the scalar twin in {@code ScalarKernels}.
+ *
+ * <p>Tiles ({@link PackedTilesBf16}, generated): the float GEMM's shapes and block sizes, MR (8 or 6), 6, 4
+ * and 1 samples x 1 or 2 vectors for batches, and 1 sample over 4 panels per pass (the serving case, 4 or 8
+ * independent FMA chains).
+ */
+final class PackedGemmBf16 {
+    /** Samples per register block: the float GEMM's choice ({@link PackedGemm#MR}: 8 at 512 bits, else 6). */
+    private static final int MR = PackedGemm.MR;
+
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[8 * 2 * LANES]);
+
+    private PackedGemmBf16() {
+    }
+
+    static int packedLength(int rows, int cols) {
+        int nrf = PackedGemm.panelWidth(rows);
+        return (rows + nrf - 1) / nrf * cols * nrf;
+    }
+
+    static int biasLength(int rows) {
+        int nrf = PackedGemm.panelWidth(rows);
+        return (rows + nrf - 1) / nrf * nrf;
+    }
+
+    static void pack(float[] w, int wOff, int bOff, int rows, int cols, short[] dst, int dstOff, float[] bias,
+                     int biasOff) {
+        int nrf = PackedGemm.panelWidth(rows);
+        int panelSize = cols * nrf;
+        for (int r0 = 0, p = dstOff; r0 < rows; r0 += nrf, p += panelSize) {
+            int n = Math.min(nrf, rows - r0);
+            for (int j = 0; j < nrf; j++) {
+                int at = position(j, nrf);
+                if (j < n) {
+                    int src = wOff + (r0 + j) * cols;
+                    for (int k = 0, d = p + at; k < cols; k++, d += nrf) {
+                        dst[d] = Bf16.fromFloat(w[src + k]);
+                    }
+                    bias[biasOff + r0 + j] = w[bOff + r0 + j];
+                } else { // zero padding of the last panel
+                    for (int k = 0, d = p + at; k < cols; k++, d += nrf) {
+                        dst[d] = 0;
+                    }
+                    bias[biasOff + r0 + j] = 0f;
+                }
+            }
+        }
+    }
+
+    /**
+     * Where panel row {@code j} (of {@code nrf}) lies within a k-row of the panel: in order for one-vector
+     * panels; interleaved for two-vector panels (row j of vector 0 at 2j, of vector 1 at 2j+1), so that one
+     * full-width load reinterpreted as ints yields both vectors with one shift or mask each, instead of two
+     * half-width loads, two sign extensions and two shifts.
+     */
+    static int position(int j, int nrf) {
+        if (nrf == LANES) {
+            return j;
+        }
+        return j < LANES ? 2 * j : 2 * (j - LANES) + 1;
+    }
+
+    static void forward(float[] a, int aOff, int batch, short[] p, int pOff, float[] bias, int bOff, int rows,
+                        int cols, float[] z, int zOff, float[] out, int oOff, Activation act, float slope) {
+        int v = PackedGemm.vectors(rows);
+        int nrf = v * LANES;
+        int panelSize = cols * nrf;
+        int full = rows / nrf;
+        int rem = rows - full * nrf;
+        float[] pre = z != null ? z : out;
+        int preOff = z != null ? zOff : oOff;
+        float[] scratch = rem > 0 ? SCRATCH.get() : null;
+        int b = 0;
+        while (b < batch) {
+            int left = batch - b;
+            int mr = left >= MR ? MR : left >= 6 && MR > 6 ? 6 : left >= 4 ? 4 : 1;
+            int ai = aOff + b * cols;
+            int pi = preOff + b * rows;
+            int q = 0;
+            if (mr == 1) {
+                for (; q + 4 <= full; q += 4) {
+                    if (v == 2) {
+                        PackedTilesBf16.t1x2p4(cols, a, ai, cols, p, pOff + q * panelSize, panelSize, bias,
+                                bOff + q * nrf, pre, pi + q * nrf, rows);
+                    } else {
+                        PackedTilesBf16.t1x1p4(cols, a, ai, cols, p, pOff + q * panelSize, panelSize, bias,
+                                bOff + q * nrf, pre, pi + q * nrf, rows);
+                    }
+                }
+            }
+            for (; q < full; q++) {
+                tile(mr, v, cols, a, ai, p, pOff + q * panelSize, bias, bOff + q * nrf, pre, pi + q * nrf, rows);
+            }
+            if (rem > 0) { // partial last panel: into the scratch tile, then the valid columns out
+                tile(mr, v, cols, a, ai, p, pOff + full * panelSize, bias, bOff + full * nrf, scratch, 0, nrf);
+                for (int i = 0; i < mr; i++) {
+                    System.arraycopy(scratch, i * nrf, pre, pi + i * rows + full * nrf, rem);
+                }
+            }
+            VectorOps.activationForward(act, slope, pre, pi, out, oOff + b * rows, mr * rows);
+            b += mr;
+        }
+    }
+
+    private static void tile(int mr, int v, int cols, float[] a, int ai, short[] p, int pi, float[] bias, int bi,
+                             float[] out, int oi, int os) {
+        if (v == 2) {
+            switch (mr) {
+                case 8: PackedTilesBf16.t8x2(cols, a, ai, cols, p, pi, 0, bias, bi, out, oi, os); return;
+                case 6: PackedTilesBf16.t6x2(cols, a, ai, cols, p, pi, 0, bias, bi, out, oi, os); return;
+                case 4: PackedTilesBf16.t4x2(cols, a, ai, cols, p, pi, 0, bias, bi, out, oi, os); return;
+                default: PackedTilesBf16.t1x2(cols, a, ai, cols, p, pi, 0, bias, bi, out, oi, os); return;
+            }
+        }
+        switch (mr) {
+            case 8: PackedTilesBf16.t8x1(cols, a, ai, cols, p, pi, 0, bias, bi, out, oi, os); return;
+            case 6: PackedTilesBf16.t6x1(cols, a, ai, cols, p, pi, 0, bias, bi, out, oi, os); return;
+            case 4: PackedTilesBf16.t4x1(cols, a, ai, cols, p, pi, 0, bias, bi, out, oi, os); return;
+            default: PackedTilesBf16.t1x1(cols, a, ai, cols, p, pi, 0, bias, bi, out, oi, os); return;
+        }
+    }
+}
