@@ -76,7 +76,12 @@ public final class Predictor implements AutoCloseable {
         publish(m.parameters());
     }
 
-    /** A float32 predictor serving a snapshot of {@code network}'s current weights (version 1). */
+    /**
+     * A float32 predictor serving a snapshot of {@code network}'s current weights (version 1).
+     *
+     * @param network the network whose architecture and current weights are served
+     * @return the predictor
+     */
     public static Predictor of(Network network) {
         return of(network, Precision.FLOAT32);
     }
@@ -85,6 +90,9 @@ public final class Predictor implements AutoCloseable {
      * A predictor serving a snapshot of {@code network}'s current weights (version 1) stored in
      * {@code precision}. Later changes to the network are not seen until they are {@link #publish published}.
      *
+     * @param network   the network whose architecture and current weights are served
+     * @param precision how the served weights are stored (activations and sums are float either way)
+     * @return the predictor
      * @throws IllegalArgumentException with {@code BFLOAT16}, if a weight is too large for bfloat16
      */
     public static Predictor of(Network network, Precision precision) {
@@ -95,22 +103,38 @@ public final class Predictor implements AutoCloseable {
 
     // ---- what it serves --------------------------------------------------------------------------------
 
-    /** Number of input features. */
+    /**
+     * Number of input features.
+     *
+     * @return the width of one input row
+     */
     public int inputSize() {
         return layout.inputs(0);
     }
 
-    /** Number of outputs. */
+    /**
+     * Number of outputs.
+     *
+     * @return the width of one output row
+     */
     public int outputSize() {
         return layout.outputs(layout.layerCount() - 1);
     }
 
-    /** How the weights are stored. */
+    /**
+     * How the weights are stored.
+     *
+     * @return the precision given when the predictor was made
+     */
     public Precision precision() {
         return precision;
     }
 
-    /** The version now served: 1 for the weights the predictor was made with, +1 per publish. */
+    /**
+     * The version now served.
+     *
+     * @return 1 for the weights the predictor was made with, +1 per publish
+     */
     public long version() {
         return weights().version();
     }
@@ -124,6 +148,7 @@ public final class Predictor implements AutoCloseable {
      * network or one read with {@code ModelFiles.load}. Must not run while a training step changes
      * {@code network} (from a {@link TrainingListener}, as {@link #publishEvery} does, it does not).
      *
+     * @param network a network of this predictor's architecture, whose current weights are published
      * @return the new version
      * @throws IllegalArgumentException if the architecture differs, naming the difference
      */
@@ -137,6 +162,7 @@ public final class Predictor implements AutoCloseable {
      * Publishes parameters in {@link Network#layout()} order (PyTorch {@code nn.Linear} layout), validated
      * finite and of the right count; nothing changes on error. See {@link #publish(Network)}.
      *
+     * @param parameters the flat parameters (weights then bias of each layer), copied
      * @return the new version
      */
     public long publish(float[] parameters) {
@@ -167,6 +193,9 @@ public final class Predictor implements AutoCloseable {
      * trainer = Trainer.builder(net, Optimizer.adam(1e-3)).listener(predictor.publishEvery(net, 100)).build();
      * }</pre>
      *
+     * @param network the network being trained (this predictor's architecture)
+     * @param steps   publish after every this many optimizer steps, at least 1
+     * @return a listener to register with the trainer
      * @throws IllegalArgumentException if {@code steps} is not positive or the architecture differs
      */
     public TrainingListener publishEvery(Network network, int steps) {
@@ -212,6 +241,10 @@ public final class Predictor implements AutoCloseable {
      * Runs one sample {@code input[inOff, inOff+inputSize)} and writes the outputs (after the last activation)
      * to {@code output[outOff, outOff+outputSize)}. Thread-safe, allocation-free after the thread's first call.
      *
+     * @param input  holds the sample's features
+     * @param inOff  index of the first feature in {@code input}
+     * @param output receives the outputs
+     * @param outOff index of the first output in {@code output}
      * @return the version of the weights that computed this call
      * @throws IllegalArgumentException on out-of-range offsets or non-finite inputs
      * @throws ArithmeticException      if finite inputs overflowed float arithmetic
@@ -232,6 +265,9 @@ public final class Predictor implements AutoCloseable {
      * {@code outputs[batch][outputSize]}. Thread-safe; allocation-free once the thread has run a batch at
      * least this large.
      *
+     * @param inputs  {@code batch} rows of features, row-major from index 0
+     * @param batch   number of samples, at least 1
+     * @param outputs receives {@code batch} rows of outputs, row-major from index 0
      * @return the version of the weights that computed the whole batch
      * @throws IllegalArgumentException on a too small array, a non-positive batch or non-finite inputs
      * @throws ArithmeticException      if finite inputs overflowed float arithmetic
@@ -249,6 +285,10 @@ public final class Predictor implements AutoCloseable {
      * {@link Network#newWorkspace(int)} for this architecture, of capacity {@code >= batch}, used by one thread
      * at a time.
      *
+     * @param inputs  {@code batch} rows of features, row-major from index 0
+     * @param batch   number of samples, at least 1 and at most the workspace's capacity
+     * @param outputs receives {@code batch} rows of outputs, row-major from index 0
+     * @param ws      the caller's workspace for this architecture
      * @return the version of the weights that computed the batch
      */
     public long predictBatch(float[] inputs, int batch, float[] outputs, Workspace ws) {
@@ -272,6 +312,10 @@ public final class Predictor implements AutoCloseable {
     /**
      * The most likely class of one sample: the index of the largest output (the first of equal ones).
      * Thread-safe and allocation-free after the thread's first call.
+     *
+     * @param input holds the sample's features
+     * @param inOff index of the first feature in {@code input}
+     * @return the predicted class index, from 0
      */
     public int predictClass(float[] input, int inOff) {
         Checks.range("input", input, inOff, inputSize());
@@ -286,6 +330,10 @@ public final class Predictor implements AutoCloseable {
      * Class probabilities of one sample into {@code dst[dstOff, dstOff+outputSize)}: {@link #predict} then
      * {@link #toProbabilities}.
      *
+     * @param input  holds the sample's features
+     * @param inOff  index of the first feature in {@code input}
+     * @param dst    receives the probabilities
+     * @param dstOff index of the first probability in {@code dst}
      * @return the version that computed the call
      * @throws IllegalStateException if the network has no probabilities (a regression loss)
      */
@@ -299,6 +347,8 @@ public final class Predictor implements AutoCloseable {
     /**
      * True when the outputs have class probabilities: trained with cross-entropy or binary cross-entropy
      * (see {@link Network#hasProbabilities()}).
+     *
+     * @return whether {@link #toProbabilities} and {@link #predictProbabilities} may be used
      */
     public boolean hasProbabilities() {
         return LossHead.noProbabilitiesReason(loss, activations[activations.length - 1]) == null;
@@ -309,6 +359,10 @@ public final class Predictor implements AutoCloseable {
      * {@code dst[dstOff, ...)} (softmax of cross-entropy logits, sigmoid of BCE logits, a copy of softmax or
      * sigmoid outputs); {@code dst} may be {@code outputs}. See {@link Network#toProbabilities}.
      *
+     * @param outputs holds one sample's outputs as {@link #predict} writes them
+     * @param off     index of the first output in {@code outputs}
+     * @param dst     receives the probabilities
+     * @param dstOff  index of the first probability in {@code dst}
      * @throws IllegalStateException if the network has no probabilities
      */
     public void toProbabilities(float[] outputs, int off, float[] dst, int dstOff) {
@@ -329,6 +383,10 @@ public final class Predictor implements AutoCloseable {
      * The index (from 0, relative to {@code off}) of the largest of {@code values[off, off+len)}, the first
      * of equal ones; NaN is never the largest unless all are NaN (then 0).
      *
+     * @param values holds the scores
+     * @param off    index of the first score
+     * @param len    number of scores, at least 1
+     * @return the index of the largest score, relative to {@code off}
      * @throws IllegalArgumentException on a non-positive {@code len} or an out-of-range slice
      */
     public static int argmax(float[] values, int off, int len) {
@@ -348,6 +406,12 @@ public final class Predictor implements AutoCloseable {
      * into {@code indices[idxOff, idxOff+k)}, largest first, equal values in index order; NaN ranks below
      * every number. Allocation-free: {@code O(len * k)}, meant for small k.
      *
+     * @param values  holds the scores
+     * @param off     index of the first score
+     * @param len     number of scores
+     * @param k       how many indices to write, from 1 to {@code len}
+     * @param indices receives the indices, largest score first
+     * @param idxOff  index in {@code indices} of the first one written
      * @throws IllegalArgumentException if {@code k} is not in {@code [1, len]} or a slice is out of range
      */
     public static void topK(float[] values, int off, int len, int k, int[] indices, int idxOff) {
