@@ -94,7 +94,19 @@ public final class Buffers {
         return z[l];
     }
 
-    boolean matches(int[] layoutWidths) {
-        return java.util.Arrays.equals(widths, layoutWidths);
+    /**
+     * True when these buffers were made for {@code layout}'s widths. Compares in place: this runs on every
+     * inference call, where {@link ParameterLayout#widths()} (a copy) would allocate.
+     */
+    boolean matches(ParameterLayout layout) {
+        if (widths.length != layout.layerCount() + 1 || widths[0] != layout.inputs(0)) {
+            return false;
+        }
+        for (int l = 0; l < layout.layerCount(); l++) {
+            if (widths[l + 1] != layout.outputs(l)) {
+                return false;
+            }
+        }
+        return true;
     }
 }

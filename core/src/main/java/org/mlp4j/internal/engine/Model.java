@@ -237,7 +237,7 @@ public final class Model {
 
     /** Throws unless {@code buffers} were made for this architecture and hold {@code rows} samples. */
     public void checkFits(Buffers buffers, int rows) {
-        if (!buffers.matches(layout.widths())) {
+        if (!buffers.matches(layout)) {
             throw new IllegalArgumentException("ws: expected a workspace made by this network's architecture "
                     + Arrays.toString(layout.widths()) + ", got one for " + Arrays.toString(buffers.widths()));
         }
