@@ -77,6 +77,8 @@ JAR=$ROOT/jmh/target/benchmarks.jar
 
 # Environment of the run (date, JDK, CPU, load) for the report.
 java -version > "$RES/java-version.txt" 2>&1
+# The preferred vector width (vector-512, vector-256, ...): the FMA-peak GFLOP/s and the kernel line need it.
+java --add-modules jdk.incubator.vector -cp "$JAR" org.mlp4j.jmh.PeakFmaBenchmark > "$RES/vector-species.txt" 2>/dev/null || true
 lscpu > "$RES/lscpu.txt"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 START=$(date -u +%s)

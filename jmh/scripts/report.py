@@ -188,6 +188,9 @@ def main():
         env = json.load(f)
     kernel_names = sorted(set(re.findall(r"using Vector API kernels \(([^)]+)\)",
                                          "".join(open(p).read() for p in glob.glob(os.path.join(a.results, "jmh-*.log"))))))
+    species_file = os.path.join(a.results, "vector-species.txt")
+    if not kernel_names and os.path.exists(species_file):  # the kernels' own log line is below INFO since 12/2026
+        kernel_names = [l.strip() for l in open(species_file) if l.strip().startswith("vector-")][:1]
 
     L = []
     w = L.append

@@ -34,6 +34,14 @@ public class PeakFmaBenchmark {
 
     private float seed;
 
+    /**
+     * Prints the preferred species as the kernels name it ({@code vector-512}): jmh/run.sh records it for the
+     * report, which needs the lane count to turn {@link #fmaPeak} times into GFLOP/s.
+     */
+    public static void main(String[] args) {
+        System.out.println("vector-" + SPECIES.vectorBitSize());
+    }
+
     /** FLOP per call, for the report. */
     public static long flopPerCall() {
         return 2L * ITERATIONS * CHAINS * SPECIES.length();
