@@ -22,6 +22,8 @@ public final class Evaluator {
     private Buffers buffers; // sized by min(batchSize, data size) at the first evaluation, grown if needed
 
     /**
+     * An evaluator of {@code network} that runs the data in forward passes of {@code batchSize} samples.
+     *
      * @param network   the network to evaluate (its current parameters are read at every call)
      * @param batchSize samples per forward pass ({@code > 0}); results do not depend on it beyond rounding.
      *                  Buffers hold {@code min(batchSize, data size)} samples, so a large value costs

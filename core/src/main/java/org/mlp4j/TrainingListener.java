@@ -27,6 +27,8 @@ public interface TrainingListener {
     }
 
     /**
+     * What {@link #onBatch} reports after one optimizer step.
+     *
      * @param epoch     1-based epoch
      * @param batch     0-based batch within the epoch
      * @param batches   batches per epoch
@@ -38,6 +40,8 @@ public interface TrainingListener {
     }
 
     /**
+     * What {@link #onEpoch} reports after each epoch.
+     *
      * @param epoch         1-based epoch
      * @param loss          mean training loss over the epoch's batches
      * @param accuracy      training accuracy over the epoch (cross-entropy and BCE networks) or NaN

@@ -33,6 +33,8 @@ public final class CheckpointListener implements TrainingListener {
     private Trainer trainer;
 
     /**
+     * A listener that writes a checkpoint to {@code file} after every epoch; {@link #attach} it to its trainer.
+     *
      * @param file     the checkpoint file, replaced after every epoch
      * @param metadata the application entries to store with each checkpoint, given the epoch just completed
      *                 (see {@link TrainingCheckpoint#metadata()}); called on the training thread
