@@ -55,7 +55,7 @@ def torch_hit(line):
 
 
 def main():
-    peer = sys.argv[1]
+    peer = os.path.abspath(sys.argv[1])  # the runs start in /tmp
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     env = dict(os.environ)
     runs = {"mlp4j": [], "mlp4j --no-warmup-jit": [], "torch 1 thread": [], "torch 2 threads": []}
