@@ -50,6 +50,31 @@ class ExamplesTest {
     }
 
     @Test
+    void fineTuningKeepsTheFrozenLayerAndReadsEveryLayer() throws IOException {
+        FineTuning.Result r = FineTuning.run(mnistDir(), 3000);
+        assertArrayEquals(r.firstLayerBefore(), r.network().weights(0), "the frozen layer is unchanged");
+        assertTrue(r.sameOptimizer(), "Optimizer.create and the builder agree");
+        double sum = 0;
+        for (float p : r.probabilities()) {
+            sum += p;
+        }
+        assertEquals(1, sum, 1e-5);
+        float[] logits = r.network().predict(firstImage());
+        for (int j = 0; j < 10; j++) {
+            assertEquals(logits[j], r.layers()[2][j], 1e-5, "predictLayers' last layer is predict's output");
+        }
+        int best = 0;
+        for (int j = 1; j < 10; j++) {
+            best = r.probabilities()[j] > r.probabilities()[best] ? j : best;
+        }
+        assertEquals(r.label(), best, "the fine-tuned network classifies the first image");
+    }
+
+    private static float[] firstImage() throws IOException {
+        return java.util.Arrays.copyOf(Mnist.load(Path.of(mnistDir())).train().features(), 784);
+    }
+
+    @Test
     void trainingControlReachesGoodTestAccuracy() throws IOException {
         TrainingControl.Result r = TrainingControl.run(mnistDir(), 3000, 3);
         assertTrue(r.training().epochs() <= 3);
