@@ -26,11 +26,13 @@ def tile(mr, v, panels):
     o("        for (int k = 0; k < cols; k++) {")
     for q in range(panels):
         if v == 2:  # one load of 2 * LANES interleaved shorts: the even ones are vector 0, the odd ones vector 1
-            o(f"            IntVector i{q} = pairs(p, p{q} + k * nrf);")
-            o(f"            FloatVector w{q}0 = low(i{q});")
-            o(f"            FloatVector w{q}1 = high(i{q});")
+            o(f"            IntVector i{q} = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p{q} + k * nrf).reinterpretAsInts();")
+            o(f"            FloatVector w{q}0 = i{q}.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();")
+            o(f"            FloatVector w{q}1 = i{q}.and(0xffff0000).reinterpretAsFloats();")
         else:
-            o(f"            FloatVector w{q}0 = widen(p, p{q} + k * nrf);")
+            o(f"            FloatVector w{q}0 = ((IntVector) ShortVector.fromArray(SHORTS, p, p{q} + k * nrf)")
+            o(f"                    .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16)")
+            o(f"                    .reinterpretAsFloats();")
     for i in range(mr):
         o(f"            {'FloatVector ' if i == 0 else ''}x = FloatVector.broadcast(SPECIES, a[a{i} + k]);")
         for q in range(panels):
@@ -68,6 +70,12 @@ import jdk.incubator.vector.VectorSpecies;
  * load, reinterpreted as ints, gives both, the even shorts shifted left 16 and the odd ones masked, each the
  * exact float of its bfloat16. One-vector panels load {@code LANES} shorts (half the float shape),
  * sign-extend them to ints ({@code S2I}) and shift left 16.
+ *
+ * <p>The widening is written out in every tile, not called through helper methods: a helper that returns a
+ * vector is inlined only while C2's size heuristics allow it ("already compiled into a big method" depends
+ * on what was compiled first), and when it is not, every returned vector is boxed. That happened in 1 of 4
+ * JMH forks of the single-sample bf16 predict (2016 B/op, AMD EPYC Zen 5, JDK 17, 2026-12-02); the JDK's own
+ * Vector API methods are force-inlined, ours cannot be.
  */
 final class PackedTilesBf16 {
     private static final VectorSpecies<Short> SHORTS =
@@ -76,27 +84,6 @@ final class PackedTilesBf16 {
     private static final VectorSpecies<Short> SHORTS_FULL = SPECIES.withLanes(short.class);
 
     private PackedTilesBf16() {
-    }
-
-    /** LANES bfloat16 weights from {@code p[i]}, widened exactly to floats. */
-    static FloatVector widen(short[] p, int i) {
-        return ShortVector.fromArray(SHORTS, p, i).convertShape(VectorOperators.S2I, INTS, 0)
-                .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-    }
-
-    /** 2 * LANES bfloat16 weights from {@code p[i]} as LANES ints: lane j holds shorts 2j (low) and 2j+1 (high). */
-    static IntVector pairs(short[] p, int i) {
-        return (IntVector) ShortVector.fromArray(SHORTS_FULL, p, i).reinterpretAsInts();
-    }
-
-    /** The floats of the even shorts of {@link #pairs}: each int's low half shifted into the high half. */
-    static FloatVector low(IntVector pairs) {
-        return pairs.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-    }
-
-    /** The floats of the odd shorts of {@link #pairs}: each int's high half, the low half cleared. */
-    static FloatVector high(IntVector pairs) {
-        return pairs.and(0xffff0000).reinterpretAsFloats();
     }
 
 '''

@@ -18,6 +18,12 @@ import jdk.incubator.vector.VectorSpecies;
  * load, reinterpreted as ints, gives both, the even shorts shifted left 16 and the odd ones masked, each the
  * exact float of its bfloat16. One-vector panels load {@code LANES} shorts (half the float shape),
  * sign-extend them to ints ({@code S2I}) and shift left 16.
+ *
+ * <p>The widening is written out in every tile, not called through helper methods: a helper that returns a
+ * vector is inlined only while C2's size heuristics allow it ("already compiled into a big method" depends
+ * on what was compiled first), and when it is not, every returned vector is boxed. That happened in 1 of 4
+ * JMH forks of the single-sample bf16 predict (2016 B/op, AMD EPYC Zen 5, JDK 17, 2026-12-02); the JDK's own
+ * Vector API methods are force-inlined, ours cannot be.
  */
 final class PackedTilesBf16 {
     private static final VectorSpecies<Short> SHORTS =
@@ -26,27 +32,6 @@ final class PackedTilesBf16 {
     private static final VectorSpecies<Short> SHORTS_FULL = SPECIES.withLanes(short.class);
 
     private PackedTilesBf16() {
-    }
-
-    /** LANES bfloat16 weights from {@code p[i]}, widened exactly to floats. */
-    static FloatVector widen(short[] p, int i) {
-        return ShortVector.fromArray(SHORTS, p, i).convertShape(VectorOperators.S2I, INTS, 0)
-                .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-    }
-
-    /** 2 * LANES bfloat16 weights from {@code p[i]} as LANES ints: lane j holds shorts 2j (low) and 2j+1 (high). */
-    static IntVector pairs(short[] p, int i) {
-        return (IntVector) ShortVector.fromArray(SHORTS_FULL, p, i).reinterpretAsInts();
-    }
-
-    /** The floats of the even shorts of {@link #pairs}: each int's low half shifted into the high half. */
-    static FloatVector low(IntVector pairs) {
-        return pairs.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-    }
-
-    /** The floats of the odd shorts of {@link #pairs}: each int's high half, the low half cleared. */
-    static FloatVector high(IntVector pairs) {
-        return pairs.and(0xffff0000).reinterpretAsFloats();
     }
 
     /** 8 row(s) of A x 1 panel(s) of 1 vector(s): 8 accumulators. */
@@ -69,7 +54,9 @@ final class PackedTilesBf16 {
         FloatVector c600 = FloatVector.zero(SPECIES);
         FloatVector c700 = FloatVector.zero(SPECIES);
         for (int k = 0; k < cols; k++) {
-            FloatVector w00 = widen(p, p0 + k * nrf);
+            FloatVector w00 = ((IntVector) ShortVector.fromArray(SHORTS, p, p0 + k * nrf)
+                    .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16)
+                    .reinterpretAsFloats();
             FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
             c000 = w00.fma(x, c000);
             x = FloatVector.broadcast(SPECIES, a[a1 + k]);
@@ -126,9 +113,9 @@ final class PackedTilesBf16 {
         FloatVector c700 = FloatVector.zero(SPECIES);
         FloatVector c701 = FloatVector.zero(SPECIES);
         for (int k = 0; k < cols; k++) {
-            IntVector i0 = pairs(p, p0 + k * nrf);
-            FloatVector w00 = low(i0);
-            FloatVector w01 = high(i0);
+            IntVector i0 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p0 + k * nrf).reinterpretAsInts();
+            FloatVector w00 = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w01 = i0.and(0xffff0000).reinterpretAsFloats();
             FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
             c000 = w00.fma(x, c000);
             c001 = w01.fma(x, c001);
@@ -190,7 +177,9 @@ final class PackedTilesBf16 {
         FloatVector c400 = FloatVector.zero(SPECIES);
         FloatVector c500 = FloatVector.zero(SPECIES);
         for (int k = 0; k < cols; k++) {
-            FloatVector w00 = widen(p, p0 + k * nrf);
+            FloatVector w00 = ((IntVector) ShortVector.fromArray(SHORTS, p, p0 + k * nrf)
+                    .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16)
+                    .reinterpretAsFloats();
             FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
             c000 = w00.fma(x, c000);
             x = FloatVector.broadcast(SPECIES, a[a1 + k]);
@@ -235,9 +224,9 @@ final class PackedTilesBf16 {
         FloatVector c500 = FloatVector.zero(SPECIES);
         FloatVector c501 = FloatVector.zero(SPECIES);
         for (int k = 0; k < cols; k++) {
-            IntVector i0 = pairs(p, p0 + k * nrf);
-            FloatVector w00 = low(i0);
-            FloatVector w01 = high(i0);
+            IntVector i0 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p0 + k * nrf).reinterpretAsInts();
+            FloatVector w00 = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w01 = i0.and(0xffff0000).reinterpretAsFloats();
             FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
             c000 = w00.fma(x, c000);
             c001 = w01.fma(x, c001);
@@ -285,7 +274,9 @@ final class PackedTilesBf16 {
         FloatVector c200 = FloatVector.zero(SPECIES);
         FloatVector c300 = FloatVector.zero(SPECIES);
         for (int k = 0; k < cols; k++) {
-            FloatVector w00 = widen(p, p0 + k * nrf);
+            FloatVector w00 = ((IntVector) ShortVector.fromArray(SHORTS, p, p0 + k * nrf)
+                    .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16)
+                    .reinterpretAsFloats();
             FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
             c000 = w00.fma(x, c000);
             x = FloatVector.broadcast(SPECIES, a[a1 + k]);
@@ -318,9 +309,9 @@ final class PackedTilesBf16 {
         FloatVector c300 = FloatVector.zero(SPECIES);
         FloatVector c301 = FloatVector.zero(SPECIES);
         for (int k = 0; k < cols; k++) {
-            IntVector i0 = pairs(p, p0 + k * nrf);
-            FloatVector w00 = low(i0);
-            FloatVector w01 = high(i0);
+            IntVector i0 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p0 + k * nrf).reinterpretAsInts();
+            FloatVector w00 = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w01 = i0.and(0xffff0000).reinterpretAsFloats();
             FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
             c000 = w00.fma(x, c000);
             c001 = w01.fma(x, c001);
@@ -352,7 +343,9 @@ final class PackedTilesBf16 {
         final int nrf = 1 * LANES;
         FloatVector c000 = FloatVector.zero(SPECIES);
         for (int k = 0; k < cols; k++) {
-            FloatVector w00 = widen(p, p0 + k * nrf);
+            FloatVector w00 = ((IntVector) ShortVector.fromArray(SHORTS, p, p0 + k * nrf)
+                    .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16)
+                    .reinterpretAsFloats();
             FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
             c000 = w00.fma(x, c000);
         }
@@ -367,9 +360,9 @@ final class PackedTilesBf16 {
         FloatVector c000 = FloatVector.zero(SPECIES);
         FloatVector c001 = FloatVector.zero(SPECIES);
         for (int k = 0; k < cols; k++) {
-            IntVector i0 = pairs(p, p0 + k * nrf);
-            FloatVector w00 = low(i0);
-            FloatVector w01 = high(i0);
+            IntVector i0 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p0 + k * nrf).reinterpretAsInts();
+            FloatVector w00 = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w01 = i0.and(0xffff0000).reinterpretAsFloats();
             FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
             c000 = w00.fma(x, c000);
             c001 = w01.fma(x, c001);
@@ -392,10 +385,18 @@ final class PackedTilesBf16 {
         FloatVector c020 = FloatVector.zero(SPECIES);
         FloatVector c030 = FloatVector.zero(SPECIES);
         for (int k = 0; k < cols; k++) {
-            FloatVector w00 = widen(p, p0 + k * nrf);
-            FloatVector w10 = widen(p, p1 + k * nrf);
-            FloatVector w20 = widen(p, p2 + k * nrf);
-            FloatVector w30 = widen(p, p3 + k * nrf);
+            FloatVector w00 = ((IntVector) ShortVector.fromArray(SHORTS, p, p0 + k * nrf)
+                    .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16)
+                    .reinterpretAsFloats();
+            FloatVector w10 = ((IntVector) ShortVector.fromArray(SHORTS, p, p1 + k * nrf)
+                    .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16)
+                    .reinterpretAsFloats();
+            FloatVector w20 = ((IntVector) ShortVector.fromArray(SHORTS, p, p2 + k * nrf)
+                    .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16)
+                    .reinterpretAsFloats();
+            FloatVector w30 = ((IntVector) ShortVector.fromArray(SHORTS, p, p3 + k * nrf)
+                    .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16)
+                    .reinterpretAsFloats();
             FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
             c000 = w00.fma(x, c000);
             c010 = w10.fma(x, c010);
@@ -428,18 +429,18 @@ final class PackedTilesBf16 {
         FloatVector c030 = FloatVector.zero(SPECIES);
         FloatVector c031 = FloatVector.zero(SPECIES);
         for (int k = 0; k < cols; k++) {
-            IntVector i0 = pairs(p, p0 + k * nrf);
-            FloatVector w00 = low(i0);
-            FloatVector w01 = high(i0);
-            IntVector i1 = pairs(p, p1 + k * nrf);
-            FloatVector w10 = low(i1);
-            FloatVector w11 = high(i1);
-            IntVector i2 = pairs(p, p2 + k * nrf);
-            FloatVector w20 = low(i2);
-            FloatVector w21 = high(i2);
-            IntVector i3 = pairs(p, p3 + k * nrf);
-            FloatVector w30 = low(i3);
-            FloatVector w31 = high(i3);
+            IntVector i0 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p0 + k * nrf).reinterpretAsInts();
+            FloatVector w00 = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w01 = i0.and(0xffff0000).reinterpretAsFloats();
+            IntVector i1 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p1 + k * nrf).reinterpretAsInts();
+            FloatVector w10 = i1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w11 = i1.and(0xffff0000).reinterpretAsFloats();
+            IntVector i2 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p2 + k * nrf).reinterpretAsInts();
+            FloatVector w20 = i2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w21 = i2.and(0xffff0000).reinterpretAsFloats();
+            IntVector i3 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p3 + k * nrf).reinterpretAsInts();
+            FloatVector w30 = i3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w31 = i3.and(0xffff0000).reinterpretAsFloats();
             FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
             c000 = w00.fma(x, c000);
             c001 = w01.fma(x, c001);
