@@ -4,7 +4,10 @@ bfloat16 forward GEMM (PackedGemmBf16), written out per shape for the reason gen
 Run: python3 core/tools/gen_bf16_tiles.py > core/src/main/java/org/mlp4j/internal/vector/PackedTilesBf16.java"""
 
 # (rows of A, vectors per panel, panels): the shapes PackedGemmBf16 dispatches to.
-SHAPES = [(r, v, 1) for r in (8, 6, 4, 1) for v in (1, 2)] + [(1, v, 4) for v in (1, 2)]
+# One sample reads up to four panels per pass (p4, p3, p2): a pass's 2-8 independent FMA chains hide the FMA
+# latency that one panel's 1-2 chains expose (a k-step per FMA latency). The p3/p2 passes are for layers of
+# 2-3 panels, such as the tiny net's 64-wide layers at 512 bits (measurements in PackedGemm's comment).
+SHAPES = [(r, v, 1) for r in (8, 6, 4, 1) for v in (1, 2)] + [(1, v, p) for p in (4, 3, 2) for v in (1, 2)]
 
 
 def tile(mr, v, panels):

@@ -5,7 +5,10 @@ registers only when they are plain locals, so each tile shape is written out; th
 that knows the pattern. Run: python3 core/tools/gen_packed_tiles.py > .../PackedTiles.java"""
 
 # (rows of A, vectors per panel, panels): the shapes PackedGemm dispatches to.
-SHAPES = [(r, v, 1) for r in (8, 6, 4, 1) for v in (1, 2)] + [(1, v, 4) for v in (1, 2)]
+# One sample reads up to four panels per pass (p4, p3, p2): a pass's 2-8 independent FMA chains hide the FMA
+# latency that one panel's 1-2 chains expose (a k-step per FMA latency). The p3/p2 passes are for layers of
+# 2-3 panels, such as the tiny net's 64-wide layers at 512 bits (measurements in PackedGemm's comment).
+SHAPES = [(r, v, 1) for r in (8, 6, 4, 1) for v in (1, 2)] + [(1, v, p) for p in (4, 3, 2) for v in (1, 2)]
 
 
 def tile(r, v, p):

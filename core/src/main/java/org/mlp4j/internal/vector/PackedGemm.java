@@ -17,8 +17,11 @@ import org.mlp4j.Activation;
  *
  * <p><b>Tiles</b> (the measurements behind each constant are beside it). Edges stay outside the
  * micro-kernels: sample remainders use the 6-, 4- and 1-row tiles, a partial last panel is computed into a
- * per-thread scratch tile and its valid columns copied out. A single sample (and a 1-row remainder) reads four
- * panels per pass: four or eight independent FMA chains instead of one or two.
+ * per-thread scratch tile and its valid columns copied out. A single sample (and a 1-row remainder) reads up to
+ * four panels per pass: up to eight independent FMA chains instead of one or two. One panel's chains are
+ * latency-bound (one k-step per FMA latency): passing over a 64-wide layer's two panels at once took the tiny
+ * net's single-sample 32x64 layer from 86 to 47-65 ns and its 64x64 layer from 134 to 100-119 ns, the whole
+ * tiny net from 375 to 264-299 ns (512-bit, Zen 5, JDK 17, MatvecBenchmark / InferenceBenchmark, 2026-12-02).
  */
 final class PackedGemm {
     /**
@@ -117,13 +120,35 @@ final class PackedGemm {
             int ai = aOff + b * cols;
             int pi = preOff + b * rows;
             int q = 0;
-            if (mr == 1) { // one sample: four panels per pass for eight independent FMA chains
+            if (mr == 1) { // one sample: up to four panels per pass, for 2-8 independent FMA chains
                 for (; q + 4 <= full; q += 4) {
                     if (v == 2) {
                         PackedTiles.t1x2p4(cols, a, ai, cols, p, pOff + q * panelSize, panelSize, pre, pi + q * nrf, rows);
                     } else {
                         PackedTiles.t1x1p4(cols, a, ai, cols, p, pOff + q * panelSize, panelSize, pre, pi + q * nrf, rows);
                     }
+                }
+                int po = pOff + q * panelSize;
+                int oo = pi + q * nrf;
+                switch (full - q) { // the last 2 or 3 full panels in one pass too
+                    case 3:
+                        if (v == 2) {
+                            PackedTiles.t1x2p3(cols, a, ai, cols, p, po, panelSize, pre, oo, rows);
+                        } else {
+                            PackedTiles.t1x1p3(cols, a, ai, cols, p, po, panelSize, pre, oo, rows);
+                        }
+                        q = full;
+                        break;
+                    case 2:
+                        if (v == 2) {
+                            PackedTiles.t1x2p2(cols, a, ai, cols, p, po, panelSize, pre, oo, rows);
+                        } else {
+                            PackedTiles.t1x1p2(cols, a, ai, cols, p, po, panelSize, pre, oo, rows);
+                        }
+                        q = full;
+                        break;
+                    default:
+                        break;
                 }
             }
             for (; q < full; q++) {

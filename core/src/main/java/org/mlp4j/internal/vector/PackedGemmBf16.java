@@ -105,6 +105,29 @@ final class PackedGemmBf16 {
                                 bOff + q * nrf, pre, pi + q * nrf, rows);
                     }
                 }
+                int po = pOff + q * panelSize;
+                int bo = bOff + q * nrf;
+                int oo = pi + q * nrf;
+                switch (full - q) { // the last 2 or 3 full panels in one pass too (see PackedGemm)
+                    case 3:
+                        if (v == 2) {
+                            PackedTilesBf16.t1x2p3(cols, a, ai, cols, p, po, panelSize, bias, bo, pre, oo, rows);
+                        } else {
+                            PackedTilesBf16.t1x1p3(cols, a, ai, cols, p, po, panelSize, bias, bo, pre, oo, rows);
+                        }
+                        q = full;
+                        break;
+                    case 2:
+                        if (v == 2) {
+                            PackedTilesBf16.t1x2p2(cols, a, ai, cols, p, po, panelSize, bias, bo, pre, oo, rows);
+                        } else {
+                            PackedTilesBf16.t1x1p2(cols, a, ai, cols, p, po, panelSize, bias, bo, pre, oo, rows);
+                        }
+                        q = full;
+                        break;
+                    default:
+                        break;
+                }
             }
             for (; q < full; q++) {
                 tile(mr, v, cols, a, ai, p, pOff + q * panelSize, bias, bOff + q * nrf, pre, pi + q * nrf, rows);

@@ -434,4 +434,121 @@ final class PackedTiles {
         c031.add(b31).intoArray(out, o0 + 0 * os + 3 * nrf + 1 * LANES);
     }
 
+    /** 1 row(s) of A x 3 panel(s) of 1 vector(s): 3 accumulators. */
+    static void t1x1p3(int cols, float[] a, int a0, int as, float[] p, int p0, int ps, float[] out, int o0,
+                    int os) {
+        final int nrf = 1 * LANES;
+        final int p1 = p0 + 1 * ps;
+        final int p2 = p0 + 2 * ps;
+        FloatVector c000 = FloatVector.zero(SPECIES);
+        FloatVector c010 = FloatVector.zero(SPECIES);
+        FloatVector c020 = FloatVector.zero(SPECIES);
+        for (int k = 0; k < cols; k++) {
+            FloatVector w00 = FloatVector.fromArray(SPECIES, p, p0 + k * nrf);
+            FloatVector w10 = FloatVector.fromArray(SPECIES, p, p1 + k * nrf);
+            FloatVector w20 = FloatVector.fromArray(SPECIES, p, p2 + k * nrf);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
+            c000 = w00.fma(x, c000);
+            c010 = w10.fma(x, c010);
+            c020 = w20.fma(x, c020);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, p, p0 + cols * nrf);
+        FloatVector b10 = FloatVector.fromArray(SPECIES, p, p1 + cols * nrf);
+        FloatVector b20 = FloatVector.fromArray(SPECIES, p, p2 + cols * nrf);
+        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
+        c010.add(b10).intoArray(out, o0 + 0 * os + 1 * nrf + 0 * LANES);
+        c020.add(b20).intoArray(out, o0 + 0 * os + 2 * nrf + 0 * LANES);
+    }
+
+    /** 1 row(s) of A x 3 panel(s) of 2 vector(s): 6 accumulators. */
+    static void t1x2p3(int cols, float[] a, int a0, int as, float[] p, int p0, int ps, float[] out, int o0,
+                    int os) {
+        final int nrf = 2 * LANES;
+        final int p1 = p0 + 1 * ps;
+        final int p2 = p0 + 2 * ps;
+        FloatVector c000 = FloatVector.zero(SPECIES);
+        FloatVector c001 = FloatVector.zero(SPECIES);
+        FloatVector c010 = FloatVector.zero(SPECIES);
+        FloatVector c011 = FloatVector.zero(SPECIES);
+        FloatVector c020 = FloatVector.zero(SPECIES);
+        FloatVector c021 = FloatVector.zero(SPECIES);
+        for (int k = 0; k < cols; k++) {
+            FloatVector w00 = FloatVector.fromArray(SPECIES, p, p0 + k * nrf);
+            FloatVector w01 = FloatVector.fromArray(SPECIES, p, p0 + k * nrf + 1 * LANES);
+            FloatVector w10 = FloatVector.fromArray(SPECIES, p, p1 + k * nrf);
+            FloatVector w11 = FloatVector.fromArray(SPECIES, p, p1 + k * nrf + 1 * LANES);
+            FloatVector w20 = FloatVector.fromArray(SPECIES, p, p2 + k * nrf);
+            FloatVector w21 = FloatVector.fromArray(SPECIES, p, p2 + k * nrf + 1 * LANES);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
+            c000 = w00.fma(x, c000);
+            c001 = w01.fma(x, c001);
+            c010 = w10.fma(x, c010);
+            c011 = w11.fma(x, c011);
+            c020 = w20.fma(x, c020);
+            c021 = w21.fma(x, c021);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, p, p0 + cols * nrf);
+        FloatVector b01 = FloatVector.fromArray(SPECIES, p, p0 + cols * nrf + 1 * LANES);
+        FloatVector b10 = FloatVector.fromArray(SPECIES, p, p1 + cols * nrf);
+        FloatVector b11 = FloatVector.fromArray(SPECIES, p, p1 + cols * nrf + 1 * LANES);
+        FloatVector b20 = FloatVector.fromArray(SPECIES, p, p2 + cols * nrf);
+        FloatVector b21 = FloatVector.fromArray(SPECIES, p, p2 + cols * nrf + 1 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
+        c001.add(b01).intoArray(out, o0 + 0 * os + 0 * nrf + 1 * LANES);
+        c010.add(b10).intoArray(out, o0 + 0 * os + 1 * nrf + 0 * LANES);
+        c011.add(b11).intoArray(out, o0 + 0 * os + 1 * nrf + 1 * LANES);
+        c020.add(b20).intoArray(out, o0 + 0 * os + 2 * nrf + 0 * LANES);
+        c021.add(b21).intoArray(out, o0 + 0 * os + 2 * nrf + 1 * LANES);
+    }
+
+    /** 1 row(s) of A x 2 panel(s) of 1 vector(s): 2 accumulators. */
+    static void t1x1p2(int cols, float[] a, int a0, int as, float[] p, int p0, int ps, float[] out, int o0,
+                    int os) {
+        final int nrf = 1 * LANES;
+        final int p1 = p0 + 1 * ps;
+        FloatVector c000 = FloatVector.zero(SPECIES);
+        FloatVector c010 = FloatVector.zero(SPECIES);
+        for (int k = 0; k < cols; k++) {
+            FloatVector w00 = FloatVector.fromArray(SPECIES, p, p0 + k * nrf);
+            FloatVector w10 = FloatVector.fromArray(SPECIES, p, p1 + k * nrf);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
+            c000 = w00.fma(x, c000);
+            c010 = w10.fma(x, c010);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, p, p0 + cols * nrf);
+        FloatVector b10 = FloatVector.fromArray(SPECIES, p, p1 + cols * nrf);
+        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
+        c010.add(b10).intoArray(out, o0 + 0 * os + 1 * nrf + 0 * LANES);
+    }
+
+    /** 1 row(s) of A x 2 panel(s) of 2 vector(s): 4 accumulators. */
+    static void t1x2p2(int cols, float[] a, int a0, int as, float[] p, int p0, int ps, float[] out, int o0,
+                    int os) {
+        final int nrf = 2 * LANES;
+        final int p1 = p0 + 1 * ps;
+        FloatVector c000 = FloatVector.zero(SPECIES);
+        FloatVector c001 = FloatVector.zero(SPECIES);
+        FloatVector c010 = FloatVector.zero(SPECIES);
+        FloatVector c011 = FloatVector.zero(SPECIES);
+        for (int k = 0; k < cols; k++) {
+            FloatVector w00 = FloatVector.fromArray(SPECIES, p, p0 + k * nrf);
+            FloatVector w01 = FloatVector.fromArray(SPECIES, p, p0 + k * nrf + 1 * LANES);
+            FloatVector w10 = FloatVector.fromArray(SPECIES, p, p1 + k * nrf);
+            FloatVector w11 = FloatVector.fromArray(SPECIES, p, p1 + k * nrf + 1 * LANES);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
+            c000 = w00.fma(x, c000);
+            c001 = w01.fma(x, c001);
+            c010 = w10.fma(x, c010);
+            c011 = w11.fma(x, c011);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, p, p0 + cols * nrf);
+        FloatVector b01 = FloatVector.fromArray(SPECIES, p, p0 + cols * nrf + 1 * LANES);
+        FloatVector b10 = FloatVector.fromArray(SPECIES, p, p1 + cols * nrf);
+        FloatVector b11 = FloatVector.fromArray(SPECIES, p, p1 + cols * nrf + 1 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
+        c001.add(b01).intoArray(out, o0 + 0 * os + 0 * nrf + 1 * LANES);
+        c010.add(b10).intoArray(out, o0 + 0 * os + 1 * nrf + 0 * LANES);
+        c011.add(b11).intoArray(out, o0 + 0 * os + 1 * nrf + 1 * LANES);
+    }
+
 }

@@ -468,4 +468,136 @@ final class PackedTilesBf16 {
         c030.add(b30).intoArray(out, o0 + 0 * os + 3 * nrf + 0 * LANES);
         c031.add(b31).intoArray(out, o0 + 0 * os + 3 * nrf + 1 * LANES);
     }
+
+    /** 1 row(s) of A x 3 panel(s) of 1 vector(s): 3 accumulators. */
+    static void t1x1p3(int cols, float[] a, int a0, int as, short[] p, int p0, int ps, float[] bias, int b0,
+                    float[] out, int o0, int os) {
+        final int nrf = 1 * LANES;
+        final int p1 = p0 + 1 * ps;
+        final int p2 = p0 + 2 * ps;
+        FloatVector c000 = FloatVector.zero(SPECIES);
+        FloatVector c010 = FloatVector.zero(SPECIES);
+        FloatVector c020 = FloatVector.zero(SPECIES);
+        for (int k = 0; k < cols; k++) {
+            FloatVector w00 = ((IntVector) ShortVector.fromArray(SHORTS, p, p0 + k * nrf)
+                    .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16)
+                    .reinterpretAsFloats();
+            FloatVector w10 = ((IntVector) ShortVector.fromArray(SHORTS, p, p1 + k * nrf)
+                    .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16)
+                    .reinterpretAsFloats();
+            FloatVector w20 = ((IntVector) ShortVector.fromArray(SHORTS, p, p2 + k * nrf)
+                    .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16)
+                    .reinterpretAsFloats();
+            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
+            c000 = w00.fma(x, c000);
+            c010 = w10.fma(x, c010);
+            c020 = w20.fma(x, c020);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 0 * LANES);
+        FloatVector b10 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * nrf + 0 * LANES);
+        FloatVector b20 = FloatVector.fromArray(SPECIES, bias, b0 + 2 * nrf + 0 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
+        c010.add(b10).intoArray(out, o0 + 0 * os + 1 * nrf + 0 * LANES);
+        c020.add(b20).intoArray(out, o0 + 0 * os + 2 * nrf + 0 * LANES);
+    }
+
+    /** 1 row(s) of A x 3 panel(s) of 2 vector(s): 6 accumulators. */
+    static void t1x2p3(int cols, float[] a, int a0, int as, short[] p, int p0, int ps, float[] bias, int b0,
+                    float[] out, int o0, int os) {
+        final int nrf = 2 * LANES;
+        final int p1 = p0 + 1 * ps;
+        final int p2 = p0 + 2 * ps;
+        FloatVector c000 = FloatVector.zero(SPECIES);
+        FloatVector c001 = FloatVector.zero(SPECIES);
+        FloatVector c010 = FloatVector.zero(SPECIES);
+        FloatVector c011 = FloatVector.zero(SPECIES);
+        FloatVector c020 = FloatVector.zero(SPECIES);
+        FloatVector c021 = FloatVector.zero(SPECIES);
+        for (int k = 0; k < cols; k++) {
+            IntVector i0 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p0 + k * nrf).reinterpretAsInts();
+            FloatVector w00 = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w01 = i0.and(0xffff0000).reinterpretAsFloats();
+            IntVector i1 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p1 + k * nrf).reinterpretAsInts();
+            FloatVector w10 = i1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w11 = i1.and(0xffff0000).reinterpretAsFloats();
+            IntVector i2 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p2 + k * nrf).reinterpretAsInts();
+            FloatVector w20 = i2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w21 = i2.and(0xffff0000).reinterpretAsFloats();
+            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
+            c000 = w00.fma(x, c000);
+            c001 = w01.fma(x, c001);
+            c010 = w10.fma(x, c010);
+            c011 = w11.fma(x, c011);
+            c020 = w20.fma(x, c020);
+            c021 = w21.fma(x, c021);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 0 * LANES);
+        FloatVector b01 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 1 * LANES);
+        FloatVector b10 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * nrf + 0 * LANES);
+        FloatVector b11 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * nrf + 1 * LANES);
+        FloatVector b20 = FloatVector.fromArray(SPECIES, bias, b0 + 2 * nrf + 0 * LANES);
+        FloatVector b21 = FloatVector.fromArray(SPECIES, bias, b0 + 2 * nrf + 1 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
+        c001.add(b01).intoArray(out, o0 + 0 * os + 0 * nrf + 1 * LANES);
+        c010.add(b10).intoArray(out, o0 + 0 * os + 1 * nrf + 0 * LANES);
+        c011.add(b11).intoArray(out, o0 + 0 * os + 1 * nrf + 1 * LANES);
+        c020.add(b20).intoArray(out, o0 + 0 * os + 2 * nrf + 0 * LANES);
+        c021.add(b21).intoArray(out, o0 + 0 * os + 2 * nrf + 1 * LANES);
+    }
+
+    /** 1 row(s) of A x 2 panel(s) of 1 vector(s): 2 accumulators. */
+    static void t1x1p2(int cols, float[] a, int a0, int as, short[] p, int p0, int ps, float[] bias, int b0,
+                    float[] out, int o0, int os) {
+        final int nrf = 1 * LANES;
+        final int p1 = p0 + 1 * ps;
+        FloatVector c000 = FloatVector.zero(SPECIES);
+        FloatVector c010 = FloatVector.zero(SPECIES);
+        for (int k = 0; k < cols; k++) {
+            FloatVector w00 = ((IntVector) ShortVector.fromArray(SHORTS, p, p0 + k * nrf)
+                    .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16)
+                    .reinterpretAsFloats();
+            FloatVector w10 = ((IntVector) ShortVector.fromArray(SHORTS, p, p1 + k * nrf)
+                    .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16)
+                    .reinterpretAsFloats();
+            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
+            c000 = w00.fma(x, c000);
+            c010 = w10.fma(x, c010);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 0 * LANES);
+        FloatVector b10 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * nrf + 0 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
+        c010.add(b10).intoArray(out, o0 + 0 * os + 1 * nrf + 0 * LANES);
+    }
+
+    /** 1 row(s) of A x 2 panel(s) of 2 vector(s): 4 accumulators. */
+    static void t1x2p2(int cols, float[] a, int a0, int as, short[] p, int p0, int ps, float[] bias, int b0,
+                    float[] out, int o0, int os) {
+        final int nrf = 2 * LANES;
+        final int p1 = p0 + 1 * ps;
+        FloatVector c000 = FloatVector.zero(SPECIES);
+        FloatVector c001 = FloatVector.zero(SPECIES);
+        FloatVector c010 = FloatVector.zero(SPECIES);
+        FloatVector c011 = FloatVector.zero(SPECIES);
+        for (int k = 0; k < cols; k++) {
+            IntVector i0 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p0 + k * nrf).reinterpretAsInts();
+            FloatVector w00 = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w01 = i0.and(0xffff0000).reinterpretAsFloats();
+            IntVector i1 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p1 + k * nrf).reinterpretAsInts();
+            FloatVector w10 = i1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w11 = i1.and(0xffff0000).reinterpretAsFloats();
+            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
+            c000 = w00.fma(x, c000);
+            c001 = w01.fma(x, c001);
+            c010 = w10.fma(x, c010);
+            c011 = w11.fma(x, c011);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 0 * LANES);
+        FloatVector b01 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 1 * LANES);
+        FloatVector b10 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * nrf + 0 * LANES);
+        FloatVector b11 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * nrf + 1 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
+        c001.add(b01).intoArray(out, o0 + 0 * os + 0 * nrf + 1 * LANES);
+        c010.add(b10).intoArray(out, o0 + 0 * os + 1 * nrf + 0 * LANES);
+        c011.add(b11).intoArray(out, o0 + 0 * os + 1 * nrf + 1 * LANES);
+    }
 }
