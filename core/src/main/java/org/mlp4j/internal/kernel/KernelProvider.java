@@ -186,6 +186,30 @@ public final class KernelProvider {
     }
 
     /**
+     * The vector registers C2 can allocate: 16 on x86 below AVX-512 ({@code UseAVX} under 3: AVX2, AVX, SSE),
+     * else 32 (AVX-512; AArch64 NEON and SVE). Register-blocked kernels size their tiles by it; without the
+     * HotSpot diagnostic bean, an x86 VM counts 32 only for 512-bit vectors.
+     *
+     * @param lanes the float lanes of the preferred species
+     */
+    public static int vectorRegisters(int lanes) {
+        String arch = System.getProperty("os.arch", "");
+        if (!arch.equals("amd64") && !arch.equals("x86_64") && !arch.equals("x86")) {
+            return 32;
+        }
+        Function<String, String> option = hotSpotOptions();
+        String avx = option == null ? null : option.apply("UseAVX");
+        if (avx != null) {
+            try {
+                return Integer.parseInt(avx.trim()) >= 3 ? 32 : 16;
+            } catch (NumberFormatException e) {
+                // fall through to the lane count
+            }
+        }
+        return lanes >= 16 ? 32 : 16;
+    }
+
+    /**
      * Reads HotSpot VM options through {@code com.sun.management.HotSpotDiagnosticMXBean} (reflectively, so
      * that the library needs only {@code java.management}); null when the bean is not there.
      */

@@ -3,6 +3,7 @@ package org.mlp4j.internal.vector;
 import static org.mlp4j.internal.vector.VectorShape.LANES;
 
 import org.mlp4j.Activation;
+import org.mlp4j.internal.kernel.KernelProvider;
 
 /**
  * Forward GEMM over packed weight panels, {@code Out[b, r] = act(bias[r] + sum_k A[b, k] W[r, k])}, in broadcast
@@ -25,16 +26,18 @@ import org.mlp4j.Activation;
  */
 final class PackedGemm {
     /**
-     * Samples per register block (the tile is MR x 2 vectors; narrow layers MR x 1). 512-bit (AVX-512, 32
-     * registers): 8 x 2 = 16 accumulators + 2 weight vectors + 1 broadcast. 256 and 128 bits (AVX2 and SSE have
-     * 16 registers): 6 x 2 = 12 accumulators + 3, MLAS's AVX2 shape; 8 x 2 would need 19 registers there.
+     * Samples per register block (the tile is MR x 2 vectors; narrow layers MR x 1), by the vector registers
+     * C2 can use ({@link KernelProvider#vectorRegisters}). 512-bit (AVX-512, 32 registers): 8 x 2 = 16
+     * accumulators + 2 weight vectors + 1 broadcast. 256 bits with 32 registers (AVX-512 at
+     * {@code -XX:MaxVectorSize=32}, and 128-bit NEON): 6 x 2. 256 or 128 bits with 16 registers (AVX2, SSE):
+     * 4 x 2 = 8 + 3: the 6 x 2 block (15 registers on paper) spills there.
      * The system property {@value #MR_PROPERTY} (4, 6 or 8) overrides it, for measuring.
      *
-     * <p>Measured 2026-12-02, JMH GemmBenchmark.gemmForward, B = 128, 1 thread, Xeon (AVX-512) at load ~10 on 2
-     * cores, so only same-minute ratios mean anything; GFLOP/s for 784x256 / 256x128, two repetitions:
-     * 512-bit MR 4: 40 / 32, 46 / 45; MR 6: 52 / 52, 75 / 51; MR 8: 81 / 77, 61 / 52. At 256 bits the three were
-     * within noise (23-36) on this machine, whose 32 registers do not show the AVX2 register limit; 6 stays
-     * there until an AVX2 machine measures it.
+     * <p>Measured 2026-12-02, JMH GemmBenchmark.gemmForward, B = 128, 1 thread, JDK 17, per-fork minimum of two
+     * forks, microseconds for 784x256 / 256x128 / 128x10. Xeon (AVX-512), load ~10: MR 4: 40 / 32 GFLOP/s for
+     * the first two, MR 6: 52 / 52, MR 8: 81 / 77. AMD EPYC Zen 5, quiet: {@code -XX:UseAVX=2} (AVX2 code, 16
+     * ymm registers): MR 4: 673 / 111 / 6.0, MR 6: 1061 / 178 / 11.8, MR 8: 1057 / 173 / 11.5;
+     * {@code -XX:MaxVectorSize=32} (256 bits, 32 registers): MR 4: 599 / 101 / 6.4, MR 6: 466 / 77 / 5.8.
      */
     static final int MR = rowsPerBlock();
     static final String MR_PROPERTY = "mlp4j.packedGemm.mr";
@@ -49,7 +52,7 @@ final class PackedGemm {
     private static int rowsPerBlock() {
         String v = System.getProperty(MR_PROPERTY);
         if (v == null) {
-            return LANES >= 16 ? 8 : 6;
+            return LANES >= 16 ? 8 : KernelProvider.vectorRegisters(LANES) >= 32 ? 6 : 4;
         }
         switch (v.trim()) {
             case "4": return 4;

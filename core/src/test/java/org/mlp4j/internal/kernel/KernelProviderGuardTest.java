@@ -57,4 +57,32 @@ class KernelProviderGuardTest {
         assertTrue(vm.hotspot(), vm.toString());
         assertFalse(vm.interpreted() || vm.c1Only() || vm.jvmci(), vm.toString());
     }
+
+    /**
+     * The register count the tiles are sized by follows the VM's AVX level on x86: a JVM forced to AVX2 code
+     * ({@code -XX:UseAVX=2}, 16 ymm registers) counts 16, whatever the CPU.
+     */
+    @Test
+    void vectorRegistersFollowTheVmsAvxLevel() throws Exception {
+        String arch = System.getProperty("os.arch");
+        if (!arch.equals("amd64") && !arch.equals("x86_64")) {
+            assertEquals(32, KernelProvider.vectorRegisters(8));
+            return;
+        }
+        Process p = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-XX:UseAVX=2", "-cp", System.getProperty("java.class.path"),
+                RegisterProbe.class.getName()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+        assertEquals(0, p.waitFor(), out);
+        assertEquals("16", out);
+        int here = KernelProvider.vectorRegisters(8);
+        assertTrue(here == 16 || here == 32, "registers " + here);
+    }
+
+    /** Prints {@link KernelProvider#vectorRegisters} of its JVM. */
+    static final class RegisterProbe {
+        public static void main(String[] args) {
+            System.out.println(KernelProvider.vectorRegisters(8));
+        }
+    }
 }
