@@ -225,12 +225,31 @@ public final class MlpModel extends Model<MlpModel> implements MLWritable {
     /** Appends the prediction columns, scoring each partition in blocks with mlp4j's batched inference. */
     @Override
     public Dataset<Row> transform(Dataset<?> dataset) {
+        return transform(dataset, true);
+    }
+
+    /**
+     * {@link #transform(Dataset)}, on Spark's internal rows ({@link CatalystScoring}) when {@code internal} and
+     * this Spark allows it, else through the public {@code Row} API (same scores, slower).
+     */
+    Dataset<Row> transform(Dataset<?> dataset, boolean internal) {
         StructType out = transformSchema(dataset.schema(), true);
         Dataset<Row> df = dataset.toDF();
         boolean classify = classification();
-        Scorer scorer = new Scorer(broadcast(df.sparkSession()), df.schema().fieldIndex($(featuresCol)),
-                (Integer) $(scoringBatchSize), classify, classify && !$(rawPredictionCol).isEmpty(),
-                classify && !$(probabilityCol).isEmpty(), !$(predictionCol).isEmpty(), $(featuresCol));
+        Broadcast<NetSpec> net = broadcast(df.sparkSession());
+        int featuresIndex = df.schema().fieldIndex($(featuresCol));
+        int block = (Integer) $(scoringBatchSize);
+        boolean raw = classify && !$(rawPredictionCol).isEmpty();
+        boolean probability = classify && !$(probabilityCol).isEmpty();
+        boolean prediction = !$(predictionCol).isEmpty();
+        if (internal) {
+            Dataset<Row> scored = CatalystScoring.transform(df, out, net, featuresIndex, block, classify, raw,
+                    probability, prediction, $(featuresCol));
+            if (scored != null) {
+                return scored;
+            }
+        }
+        Scorer scorer = new Scorer(net, featuresIndex, block, classify, raw, probability, prediction, $(featuresCol));
         JavaRDD<Row> rows = df.toJavaRDD().mapPartitions(scorer);
         return df.sparkSession().createDataFrame(rows, out);
     }
@@ -240,6 +259,30 @@ public final class MlpModel extends Model<MlpModel> implements MLWritable {
             broadcast = JavaSparkContext.fromSparkContext(session.sparkContext()).broadcast(spec);
         }
         return broadcast;
+    }
+
+    /** The index of the largest of {@code y[off, off + n)} (the first one on ties). */
+    static int argMax(float[] y, int off, int n) {
+        int best = 0;
+        for (int k = 1; k < n; k++) {
+            if (y[off + k] > y[off + best]) {
+                best = k;
+            }
+        }
+        return best;
+    }
+
+    /** The softmax of the logits {@code y[off, off + n)} into {@code p[0, n)}, in double; {@code best} is their arg-max. */
+    static void softmax(float[] y, int off, int n, int best, double[] p) {
+        double max = y[off + best];
+        double sum = 0;
+        for (int k = 0; k < n; k++) {
+            p[k] = Math.exp(y[off + k] - max);
+            sum += p[k];
+        }
+        for (int k = 0; k < n; k++) {
+            p[k] /= sum;
+        }
     }
 
     /** Writes {@code v} as floats into {@code dst[off, off + v.size())} (sparse vectors: zeros elsewhere). */
@@ -347,15 +390,12 @@ public final class MlpModel extends Model<MlpModel> implements MLWritable {
                     int c = width;
                     int off = i * outs;
                     if (!classify) {
-                        values[c] = (double) y[off];
+                        if (prediction) {
+                            values[c] = (double) y[off];
+                        }
                         return RowFactory.create(values);
                     }
-                    int best = 0;
-                    for (int k = 1; k < outs; k++) {
-                        if (y[off + k] > y[off + best]) {
-                            best = k;
-                        }
-                    }
+                    int best = argMax(y, off, outs);
                     if (raw) {
                         double[] logits = new double[outs];
                         for (int k = 0; k < outs; k++) {
@@ -365,15 +405,7 @@ public final class MlpModel extends Model<MlpModel> implements MLWritable {
                     }
                     if (probability) {
                         double[] p = new double[outs];
-                        double max = y[off + best];
-                        double sum = 0;
-                        for (int k = 0; k < outs; k++) {
-                            p[k] = Math.exp(y[off + k] - max);
-                            sum += p[k];
-                        }
-                        for (int k = 0; k < outs; k++) {
-                            p[k] /= sum;
-                        }
+                        softmax(y, off, outs, best, p);
                         values[c++] = new DenseVector(p);
                     }
                     if (prediction) {
