@@ -37,8 +37,10 @@ import org.mlp4j.Workspace;
  * The fitted model of {@link MlpEstimator}: a Spark ML {@link Model} (a {@code Transformer}, usable in a
  * {@code Pipeline}) that scores partition by partition with mlp4j's batched inference: rows are gathered into
  * blocks of {@link #scoringBatchSize()} feature rows and run through {@link Network#predictBatch} at once, one
- * network per executor JVM (broadcast), one workspace per task; per row only the output row (and its vectors)
- * is allocated.
+ * network per executor JVM (broadcast), one workspace per task. It reads and writes Spark's internal rows
+ * ({@link CatalystScoring}: no {@code Row} conversion, no per-row output objects) where this Spark allows it,
+ * else the public {@code Row} API (per row only the output row and its vectors are allocated); both give the
+ * same scores.
  *
  * <p>Classification appends {@code rawPrediction} (the logits), {@code probability} (their softmax) and
  * {@code prediction} (the arg-max class index, as a double); regression appends {@code prediction}. Setting a
