@@ -72,14 +72,14 @@ final class CatalystScoring {
      */
     static Dataset<Row> transform(Dataset<Row> df, StructType out, Broadcast<NetSpec> spec, int featuresIndex,
                                   int block, boolean classify, boolean raw, boolean probability,
-                                  boolean prediction, String featuresName) {
+                                  boolean prediction, double[] thresholds, String featuresName) {
         if (!(df instanceof org.apache.spark.sql.classic.Dataset)
                 || !(df.sparkSession() instanceof org.apache.spark.sql.classic.SparkSession) || !layoutMatches()) {
             return null;
         }
         try {
             RDD<InternalRow> in = ((org.apache.spark.sql.classic.Dataset<Row>) df).queryExecution().toRdd();
-            RDD<InternalRow> scored = in.toJavaRDD().mapPartitions(new Scorer(spec, featuresIndex, block, classify, raw, probability, prediction, featuresName)).rdd();
+            RDD<InternalRow> scored = in.toJavaRDD().mapPartitions(new Scorer(spec, featuresIndex, block, classify, raw, probability, prediction, thresholds, featuresName)).rdd();
             return ((org.apache.spark.sql.classic.SparkSession) df.sparkSession())
                     .internalCreateDataFrame(scored, out, false);
         } catch (LinkageError e) { // a Spark whose internals moved: the public path still works
@@ -178,10 +178,12 @@ final class CatalystScoring {
         private final boolean raw;
         private final boolean probability;
         private final boolean prediction;
+        private final double[] thresholds;
         private final String featuresName;
 
         Scorer(Broadcast<NetSpec> spec, int featuresIndex, int block, boolean classify, boolean raw,
-               boolean probability, boolean prediction, String featuresName) {
+               boolean probability, boolean prediction, double[] thresholds, String featuresName) {
+            this.thresholds = thresholds;
             this.spec = spec;
             this.featuresIndex = featuresIndex;
             this.block = block;
@@ -307,14 +309,16 @@ final class CatalystScoring {
                             rawStruct.values.setDouble(k, y[off + k]);
                         }
                     }
-                    if (probability) {
+                    if (probability || thresholds != null) {
                         MlpModel.softmax(y, off, outs, best, p);
+                    }
+                    if (probability) {
                         for (int k = 0; k < outs; k++) {
                             probStruct.values.setDouble(k, p[k]);
                         }
                     }
                     if (prediction) {
-                        tail.setDouble(predictionOrdinal, best);
+                        tail.setDouble(predictionOrdinal, MlpModel.predictClass(best, outs, p, thresholds));
                     }
                     return joined.apply(rows[i], tail);
                 }

@@ -517,8 +517,9 @@ public final class MlpEstimator extends Estimator<MlpModel> implements MLWritabl
             throw new IllegalArgumentException("labelCol '" + label + "': expected a numeric column, got "
                     + schema.apply(label).dataType().simpleString());
         }
-        return MlpModel.outputSchema(schema, classification(), $(rawPredictionCol), $(probabilityCol),
-                $(predictionCol));
+        int[] widths = $(layers);
+        return MlpModel.outputSchema(schema, classification() ? widths[widths.length - 1] : 0, $(rawPredictionCol),
+                $(probabilityCol), $(predictionCol));
     }
 
     static void requireField(StructType schema, String name) {

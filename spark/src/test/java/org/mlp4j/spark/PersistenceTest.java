@@ -37,11 +37,13 @@ class PersistenceTest {
         Dataset<Row> data = SparkTests.frame(SparkTests.blobs(200, 5, 3, 9), 2);
         MlpModel model = new MlpEstimator().setLayers(new int[] {5, 6, 3}).setEpochs(2).setPredictionCol("cls")
                 .fit(data);
+        model.setThresholds(new double[] {1, 0.5, 2});
         String path = dir.resolve("model").toString();
         model.write().save(path);
         MlpModel loaded = MlpModel.load(path);
         assertEquals(model.uid(), loaded.uid());
         assertEquals("cls", loaded.getOrDefault(loaded.predictionCol()));
+        assertArrayEquals(new double[] {1, 0.5, 2}, loaded.getOrDefault(loaded.thresholds()));
         assertArrayEquals(model.network().parameters(), loaded.network().parameters());
         List<Row> a = collect(model.transform(data));
         List<Row> b = collect(loaded.transform(data));

@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.ml.attribute.Attribute;
+import org.apache.spark.ml.attribute.NominalAttribute;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
@@ -94,7 +96,8 @@ class ScoringTest {
         MlpModel model = MlpModel.of(net(5, 3, 1));
         StructType out = model.transformSchema(df.schema());
         var spec = JavaSparkContext.fromSparkContext(SparkTests.spark().sparkContext()).broadcast(NetSpec.of(net(5, 3, 1)));
-        Dataset<Row> scored = CatalystScoring.transform(df, out, spec, 2, 4, true, true, true, true, "features");
+        Dataset<Row> scored = CatalystScoring.transform(df, out, spec, 2, 4, true, true, true, true, null,
+                "features");
         assertNotNull(scored, "the internal-row path fell back to the public one");
         assertEquals(out, scored.schema());
         assertEquals(10, scored.count());
@@ -211,6 +214,54 @@ class ScoringTest {
             assertMessage(() -> model.transform(frame(sparse, 1), internal).collectAsList(),
                     "row 3 of this partition: features: expected a vector of 5 values, got 7");
         }
+    }
+
+    @Test
+    void thresholdsPickTheLargestProbabilityOverThresholdAndThePredictionIsNominal() {
+        List<Row> input = rows(80, 4, 8);
+        Dataset<Row> df = frame(input, 2);
+        Network net = net(4, 3, 8);
+        double[] t = {0.5, 2.0, 1.0};
+        for (boolean internal : new boolean[] {true, false}) {
+            // no probability column: the thresholded prediction still needs the probabilities
+            MlpModel model = MlpModel.of(net).setThresholds(t).setProbabilityCol("");
+            Dataset<Row> scored = model.transform(df, internal);
+            List<Row> out = scored.collectAsList();
+            int moved = 0;
+            for (int i = 0; i < out.size(); i++) {
+                float[] y = net.predict(floats((Vector) input.get(i).get(2)));
+                double max = Math.max(y[0], Math.max(y[1], y[2]));
+                double[] p = new double[3];
+                double z = 0;
+                for (int k = 0; k < 3; k++) {
+                    p[k] = Math.exp(y[k] - max);
+                    z += p[k];
+                }
+                int expected = 0;
+                int argMax = 0;
+                for (int k = 1; k < 3; k++) {
+                    expected = p[k] / z / t[k] > p[expected] / z / t[expected] ? k : expected;
+                    argMax = y[k] > y[argMax] ? k : argMax;
+                }
+                double got = out.get(i).<Double>getAs("prediction");
+                assertEquals(expected, got, "row " + i);
+                moved += expected != argMax ? 1 : 0;
+            }
+            assertTrue(moved > 0, "the thresholds changed no prediction: the test shows nothing");
+            // a zero threshold wins wherever its probability is not 0
+            for (Row r : MlpModel.of(net).setThresholds(new double[] {1, 0, 1}).transform(df, internal).collectAsList()) {
+                assertEquals(1.0, r.<Double>getAs("prediction"));
+            }
+            Attribute attr = Attribute.fromStructField(scored.schema().apply("prediction"));
+            assertEquals(3, ((NominalAttribute) attr).getNumValues().get());
+        }
+        MlpModel model = MlpModel.of(net);
+        assertEquals(3, model.numClasses());
+        assertThrows(IllegalStateException.class, () -> MlpModel.of(net(4, 1, 1)).numClasses());
+        assertMessage(() -> model.setThresholds(new double[] {1, -1, 1}), "thresholds: expected finite values >= 0");
+        assertMessage(() -> model.setThresholds(new double[] {0, 1, 0}), "thresholds: at most one value may be 0");
+        assertMessage(() -> model.setThresholds(new double[] {1, 1}).transform(df),
+                "thresholds: expected 3 values (one per class), got 2");
     }
 
     private static void assertMessage(Runnable action, String expected) {
