@@ -82,7 +82,7 @@ public final class MlpModel extends Model<MlpModel> implements MLWritable {
                 ParamValidators.gtEq(1));
         thresholds = new DoubleArrayParam(this, "thresholds", "classification: per-class thresholds t; the class"
                 + " with the largest probability / t is predicted (as MLlib's probabilistic classifiers do); all >= 0,"
-                + " at most one 0; unset: the arg-max", (double[] t) -> validThresholds(t) == null);
+                + " at most one 0; unset: the arg-max", thresholdsValidator());
         setDefault(featuresCol, "features");
         setDefault(predictionCol, "prediction");
         setDefault(probabilityCol, "probability");
@@ -156,8 +156,13 @@ public final class MlpModel extends Model<MlpModel> implements MLWritable {
         return this;
     }
 
+    /** The {@code thresholds} params' validator (serializable, as the params travel with their stage). */
+    static scala.Function1<double[], Object> thresholdsValidator() {
+        return (scala.Function1<double[], Object> & java.io.Serializable) t -> validThresholds(t) == null;
+    }
+
     /** Null if {@code t} is a valid thresholds array, else what is wrong with it. */
-    private static String validThresholds(double[] t) {
+    static String validThresholds(double[] t) {
         if (t == null || t.length == 0) {
             return "expected one value per class";
         }
