@@ -3,6 +3,7 @@
 #   spark/run-mnist.sh                                     defaults: local[2], 10 epochs, k=50, MLlib 15/60 L-BFGS iterations
 #   spark/run-mnist.sh -Depochs=10 -Dk=25 -Dmllib.bigIters=20 -Dmllib.smallIters=50 -Dcores=4 -Dmllib.skip=true
 # MAIN=RoundOverhead spark/run-mnist.sh measures the per-round cost of docs/spark.md instead.
+# MAIN=ScoringBenchmark spark/run-mnist.sh [-Dreps=9] measures scoring alone, mlp4j vs MLlib (about a minute).
 # MNIST: $MLP4J_MNIST, else data/mnist in the repository root, else /work/shared/data/mnist.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -19,6 +19,7 @@ import org.apache.spark.ml.Estimator;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.param.BooleanParam;
+import org.apache.spark.ml.param.DoubleArrayParam;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntArrayParam;
 import org.apache.spark.ml.param.IntParam;
@@ -100,6 +101,7 @@ public final class MlpEstimator extends Estimator<MlpModel> implements MLWritabl
     private final BooleanParam shuffle;
     private final IntParam threadsPerTask;
     private final IntParam scoringBatchSize;
+    private final DoubleArrayParam thresholds;
     private transient List<RoundListener> listeners = new ArrayList<>();
 
     /** A new estimator with a random uid. */
@@ -153,6 +155,8 @@ public final class MlpEstimator extends Estimator<MlpModel> implements MLWritabl
                 + "spark.task.cpus)", ParamValidators.gtEq(1));
         scoringBatchSize = new IntParam(this, "scoringBatchSize", "rows per batched forward pass when scoring",
                 ParamValidators.gtEq(1));
+        thresholds = new DoubleArrayParam(this, "thresholds", "the fitted classifier's per-class thresholds (see "
+                + "MlpModel.thresholds)", MlpModel.thresholdsValidator());
         setDefault(featuresCol, "features");
         setDefault(labelCol, "label");
         setDefault(predictionCol, "prediction");
@@ -317,6 +321,11 @@ public final class MlpEstimator extends Estimator<MlpModel> implements MLWritabl
         return scoringBatchSize;
     }
 
+    /** The fitted classifier's per-class thresholds ({@link MlpModel#thresholds()}), unset by default. */
+    public DoubleArrayParam thresholds() {
+        return thresholds;
+    }
+
     // ---- setters and getters ---------------------------------------------------------------------------------
 
     /** Sets {@link #featuresCol()}. */
@@ -475,6 +484,16 @@ public final class MlpEstimator extends Estimator<MlpModel> implements MLWritabl
         return this;
     }
 
+    /** Sets {@link #thresholds()}, passed on to the fitted model; fails as {@link MlpModel#setThresholds} does. */
+    public MlpEstimator setThresholds(double[] v) {
+        String problem = MlpModel.validThresholds(v);
+        if (problem != null) {
+            throw new IllegalArgumentException("thresholds: " + problem + ", got " + Arrays.toString(v));
+        }
+        set(thresholds, v.clone());
+        return this;
+    }
+
     /** Adds a listener called after every round (not a param: not saved, not copied). */
     public MlpEstimator addRoundListener(RoundListener listener) {
         if (listener == null) {
@@ -517,8 +536,13 @@ public final class MlpEstimator extends Estimator<MlpModel> implements MLWritabl
             throw new IllegalArgumentException("labelCol '" + label + "': expected a numeric column, got "
                     + schema.apply(label).dataType().simpleString());
         }
-        return MlpModel.outputSchema(schema, classification(), $(rawPredictionCol), $(probabilityCol),
-                $(predictionCol));
+        int[] widths = $(layers);
+        if (classification() && isSet(thresholds) && $(thresholds).length != widths[widths.length - 1]) {
+            throw new IllegalArgumentException("thresholds: expected " + widths[widths.length - 1] + " values (one per"
+                    + " class), got " + $(thresholds).length);
+        }
+        return MlpModel.outputSchema(schema, classification() ? widths[widths.length - 1] : 0, $(rawPredictionCol),
+                $(probabilityCol), $(predictionCol));
     }
 
     static void requireField(StructType schema, String name) {

@@ -16,6 +16,8 @@ import org.apache.spark.ml.linalg.DenseVector;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.SparseVector;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.attribute.NominalAttribute;
+import org.apache.spark.ml.param.DoubleArrayParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
@@ -28,6 +30,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.mlp4j.Network;
@@ -37,8 +40,10 @@ import org.mlp4j.Workspace;
  * The fitted model of {@link MlpEstimator}: a Spark ML {@link Model} (a {@code Transformer}, usable in a
  * {@code Pipeline}) that scores partition by partition with mlp4j's batched inference: rows are gathered into
  * blocks of {@link #scoringBatchSize()} feature rows and run through {@link Network#predictBatch} at once, one
- * network per executor JVM (broadcast), one workspace per task; per row only the output row (and its vectors)
- * is allocated.
+ * network per executor JVM (broadcast), one workspace per task. It reads and writes Spark's internal rows
+ * ({@link CatalystScoring}: no {@code Row} conversion, no per-row output objects) where this Spark allows it,
+ * else the public {@code Row} API (per row only the output row and its vectors are allocated); both give the
+ * same scores.
  *
  * <p>Classification appends {@code rawPrediction} (the logits), {@code probability} (their softmax) and
  * {@code prediction} (the arg-max class index, as a double); regression appends {@code prediction}. Setting a
@@ -59,6 +64,7 @@ public final class MlpModel extends Model<MlpModel> implements MLWritable {
     private final Param<String> rawPredictionCol;
     private final Param<String> task;
     private final IntParam scoringBatchSize;
+    private final DoubleArrayParam thresholds;
     private transient Broadcast<NetSpec> broadcast;
 
     MlpModel(String uid, NetSpec spec) {
@@ -74,6 +80,9 @@ public final class MlpModel extends Model<MlpModel> implements MLWritable {
                 ParamValidators.inArray(new String[] {"classification", "regression"}));
         scoringBatchSize = new IntParam(this, "scoringBatchSize", "rows per batched forward pass when scoring",
                 ParamValidators.gtEq(1));
+        thresholds = new DoubleArrayParam(this, "thresholds", "classification: per-class thresholds t; the class"
+                + " with the largest probability / t is predicted (as MLlib's probabilistic classifiers do); all >= 0,"
+                + " at most one 0; unset: the arg-max", thresholdsValidator());
         setDefault(featuresCol, "features");
         setDefault(predictionCol, "prediction");
         setDefault(probabilityCol, "probability");
@@ -128,6 +137,45 @@ public final class MlpModel extends Model<MlpModel> implements MLWritable {
         return scoringBatchSize;
     }
 
+    /**
+     * Per-class thresholds (classification; unset by default): the predicted class is the one with the largest
+     * {@code probability[k] / thresholds[k]}, MLlib's rule; a class whose threshold is 0 wins whenever its
+     * probability is not 0. Length must equal {@link #numClasses()}.
+     */
+    public DoubleArrayParam thresholds() {
+        return thresholds;
+    }
+
+    /** Sets {@link #thresholds()}; fails on a negative, non-finite value or more than one 0. */
+    public MlpModel setThresholds(double[] v) {
+        String problem = validThresholds(v);
+        if (problem != null) {
+            throw new IllegalArgumentException("thresholds: " + problem + ", got " + Arrays.toString(v));
+        }
+        set(thresholds, v.clone());
+        return this;
+    }
+
+    /** The {@code thresholds} params' validator (serializable, as the params travel with their stage). */
+    static scala.Function1<double[], Object> thresholdsValidator() {
+        return (scala.Function1<double[], Object> & java.io.Serializable) t -> validThresholds(t) == null;
+    }
+
+    /** Null if {@code t} is a valid thresholds array, else what is wrong with it. */
+    static String validThresholds(double[] t) {
+        if (t == null || t.length == 0) {
+            return "expected one value per class";
+        }
+        int zeros = 0;
+        for (double v : t) {
+            if (!(v >= 0) || Double.isInfinite(v)) {
+                return "expected finite values >= 0";
+            }
+            zeros += v == 0 ? 1 : 0;
+        }
+        return zeros > 1 ? "at most one value may be 0" : null;
+    }
+
     /** Sets {@link #featuresCol()}. */
     public MlpModel setFeaturesCol(String v) {
         set(featuresCol, v);
@@ -174,6 +222,14 @@ public final class MlpModel extends Model<MlpModel> implements MLWritable {
         return spec.widths[0];
     }
 
+    /** The number of classes of a classifier (its output width); fails for a regressor. */
+    public int numClasses() {
+        if (!classification()) {
+            throw new IllegalStateException("numClasses: this model is a regressor (task " + $(task) + ")");
+        }
+        return numOutputs();
+    }
+
     /** Output width: the number of classes for a classifier, 1 for a regressor. */
     public int numOutputs() {
         return spec.widths[spec.widths.length - 1];
@@ -195,42 +251,77 @@ public final class MlpModel extends Model<MlpModel> implements MLWritable {
             throw new IllegalArgumentException("task: classification needs at least 2 outputs, this model has "
                     + numOutputs());
         }
-        return outputSchema(schema, classification(), $(rawPredictionCol), $(probabilityCol), $(predictionCol));
+        if (classification() && isSet(thresholds) && $(thresholds).length != numOutputs()) {
+            throw new IllegalArgumentException("thresholds: expected " + numOutputs() + " values (one per class), got "
+                    + $(thresholds).length);
+        }
+        return outputSchema(schema, classification() ? numOutputs() : 0, $(rawPredictionCol), $(probabilityCol),
+                $(predictionCol));
     }
 
-    /** {@code schema} plus the output columns that have a non-empty name; none may exist already. */
-    static StructType outputSchema(StructType schema, boolean classification, String raw, String probability,
+    /**
+     * {@code schema} plus the output columns that have a non-empty name; none may exist already. A classifier
+     * ({@code classes > 0}) marks its prediction column nominal with {@code classes} values, as MLlib's do, so
+     * evaluators and {@code IndexToString} see the number of classes.
+     */
+    static StructType outputSchema(StructType schema, int classes, String raw, String probability,
                                    String prediction) {
         List<StructField> fields = new ArrayList<>(Arrays.asList(schema.fields()));
         List<String> names = Arrays.asList(schema.fieldNames());
-        if (classification) {
-            add(fields, names, "rawPredictionCol", raw, SQLDataTypes.VectorType());
-            add(fields, names, "probabilityCol", probability, SQLDataTypes.VectorType());
+        Metadata predictionMeta = Metadata.empty();
+        if (classes > 0) {
+            add(fields, names, "rawPredictionCol", raw, SQLDataTypes.VectorType(), Metadata.empty());
+            add(fields, names, "probabilityCol", probability, SQLDataTypes.VectorType(), Metadata.empty());
+            if (!prediction.isEmpty()) {
+                predictionMeta = NominalAttribute.defaultAttr().withName(prediction).withNumValues(classes)
+                        .toMetadata();
+            }
         }
-        add(fields, names, "predictionCol", prediction, DataTypes.DoubleType);
+        add(fields, names, "predictionCol", prediction, DataTypes.DoubleType, predictionMeta);
         return new StructType(fields.toArray(new StructField[0]));
     }
 
     private static void add(List<StructField> fields, List<String> names, String param, String name,
-                            org.apache.spark.sql.types.DataType type) {
+                            org.apache.spark.sql.types.DataType type, Metadata metadata) {
         if (name.isEmpty()) {
             return;
         }
         if (names.contains(name)) {
             throw new IllegalArgumentException(param + " '" + name + "': the input already has a column of that name");
         }
-        fields.add(DataTypes.createStructField(name, type, false));
+        fields.add(DataTypes.createStructField(name, type, false, metadata));
     }
 
     /** Appends the prediction columns, scoring each partition in blocks with mlp4j's batched inference. */
     @Override
     public Dataset<Row> transform(Dataset<?> dataset) {
+        return transform(dataset, true);
+    }
+
+    /**
+     * {@link #transform(Dataset)}, on Spark's internal rows ({@link CatalystScoring}) when {@code internal} and
+     * this Spark allows it, else through the public {@code Row} API (same scores, slower).
+     */
+    Dataset<Row> transform(Dataset<?> dataset, boolean internal) {
         StructType out = transformSchema(dataset.schema(), true);
         Dataset<Row> df = dataset.toDF();
         boolean classify = classification();
-        Scorer scorer = new Scorer(broadcast(df.sparkSession()), df.schema().fieldIndex($(featuresCol)),
-                (Integer) $(scoringBatchSize), classify, classify && !$(rawPredictionCol).isEmpty(),
-                classify && !$(probabilityCol).isEmpty(), !$(predictionCol).isEmpty(), $(featuresCol));
+        Broadcast<NetSpec> net = broadcast(df.sparkSession());
+        int featuresIndex = df.schema().fieldIndex($(featuresCol));
+        int block = (Integer) $(scoringBatchSize);
+        boolean raw = classify && !$(rawPredictionCol).isEmpty();
+        boolean probability = classify && !$(probabilityCol).isEmpty();
+        boolean prediction = !$(predictionCol).isEmpty();
+        double[] t = classify && prediction && isSet(thresholds) ? $(thresholds) : null;
+        if (internal) {
+            Dataset<Row> scored = CatalystScoring.transform(df, out, net, featuresIndex, block, classify, raw,
+                    probability, prediction, t, $(featuresCol));
+            if (scored != null) {
+                return scored;
+            }
+        }
+        Scorer scorer = new Scorer(net, featuresIndex, block, classify, raw, probability, prediction, t,
+                $(featuresCol));
         JavaRDD<Row> rows = df.toJavaRDD().mapPartitions(scorer);
         return df.sparkSession().createDataFrame(rows, out);
     }
@@ -240,6 +331,51 @@ public final class MlpModel extends Model<MlpModel> implements MLWritable {
             broadcast = JavaSparkContext.fromSparkContext(session.sparkContext()).broadcast(spec);
         }
         return broadcast;
+    }
+
+    /** The index of the largest of {@code y[off, off + n)} (the first one on ties). */
+    static int argMax(float[] y, int off, int n) {
+        int best = 0;
+        for (int k = 1; k < n; k++) {
+            if (y[off + k] > y[off + best]) {
+                best = k;
+            }
+        }
+        return best;
+    }
+
+    /** The softmax of the logits {@code y[off, off + n)} into {@code p[0, n)}, in double; {@code best} is their arg-max. */
+    static void softmax(float[] y, int off, int n, int best, double[] p) {
+        double max = y[off + best];
+        double sum = 0;
+        for (int k = 0; k < n; k++) {
+            p[k] = Math.exp(y[off + k] - max);
+            sum += p[k];
+        }
+        for (int k = 0; k < n; k++) {
+            p[k] /= sum;
+        }
+    }
+
+    /**
+     * The predicted class of the logits {@code y[off, off + n)} whose arg-max is {@code best}: {@code best}
+     * itself without thresholds, else the first class with the largest {@code p[k] / t[k]} ({@code p} must hold
+     * their softmax; a zero threshold makes {@code +inf}, or NaN, never chosen, for a zero probability).
+     */
+    static int predictClass(int best, int n, double[] p, double[] t) {
+        if (t == null) {
+            return best;
+        }
+        int pick = 0;
+        double max = Double.NEGATIVE_INFINITY;
+        for (int k = 0; k < n; k++) {
+            double scaled = p[k] / t[k];
+            if (scaled > max) {
+                max = scaled;
+                pick = k;
+            }
+        }
+        return pick;
     }
 
     /** Writes {@code v} as floats into {@code dst[off, off + v.size())} (sparse vectors: zeros elsewhere). */
@@ -270,10 +406,12 @@ public final class MlpModel extends Model<MlpModel> implements MLWritable {
         private final boolean raw;
         private final boolean probability;
         private final boolean prediction;
+        private final double[] thresholds;
         private final String featuresName;
 
         Scorer(Broadcast<NetSpec> spec, int featuresIndex, int block, boolean classify, boolean raw,
-               boolean probability, boolean prediction, String featuresName) {
+               boolean probability, boolean prediction, double[] thresholds, String featuresName) {
+            this.thresholds = thresholds;
             this.spec = spec;
             this.featuresIndex = featuresIndex;
             this.block = block;
@@ -347,15 +485,12 @@ public final class MlpModel extends Model<MlpModel> implements MLWritable {
                     int c = width;
                     int off = i * outs;
                     if (!classify) {
-                        values[c] = (double) y[off];
+                        if (prediction) {
+                            values[c] = (double) y[off];
+                        }
                         return RowFactory.create(values);
                     }
-                    int best = 0;
-                    for (int k = 1; k < outs; k++) {
-                        if (y[off + k] > y[off + best]) {
-                            best = k;
-                        }
-                    }
+                    int best = argMax(y, off, outs);
                     if (raw) {
                         double[] logits = new double[outs];
                         for (int k = 0; k < outs; k++) {
@@ -363,21 +498,16 @@ public final class MlpModel extends Model<MlpModel> implements MLWritable {
                         }
                         values[c++] = new DenseVector(logits);
                     }
+                    double[] p = null;
+                    if (probability || thresholds != null) {
+                        p = new double[outs];
+                        softmax(y, off, outs, best, p);
+                    }
                     if (probability) {
-                        double[] p = new double[outs];
-                        double max = y[off + best];
-                        double sum = 0;
-                        for (int k = 0; k < outs; k++) {
-                            p[k] = Math.exp(y[off + k] - max);
-                            sum += p[k];
-                        }
-                        for (int k = 0; k < outs; k++) {
-                            p[k] /= sum;
-                        }
                         values[c++] = new DenseVector(p);
                     }
                     if (prediction) {
-                        values[c] = (double) best;
+                        values[c] = (double) predictClass(best, outs, p, thresholds);
                     }
                     return RowFactory.create(values);
                 }

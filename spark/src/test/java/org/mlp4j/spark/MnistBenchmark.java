@@ -158,7 +158,7 @@ public final class MnistBenchmark {
     }
 
     /** MNIST as a DataFrame (features: dense vector of 784 pixels in [0, 1], label: digit) in equal partitions. */
-    private static Dataset<Row> frame(SparkSession spark, org.mlp4j.Dataset data, int partitions) {
+    static Dataset<Row> frame(SparkSession spark, org.mlp4j.Dataset data, int partitions) {
         int f = data.featureCount();
         float[] x = data.features();
         float[] y = data.targets();
@@ -206,7 +206,7 @@ public final class MnistBenchmark {
                 + "in the repository root is used when present)");
     }
 
-    private static String cpuModel() {
+    static String cpuModel() {
         try {
             for (String line : Files.readAllLines(Paths.get("/proc/cpuinfo"))) {
                 if (line.startsWith("model name")) {

@@ -37,11 +37,13 @@ class PersistenceTest {
         Dataset<Row> data = SparkTests.frame(SparkTests.blobs(200, 5, 3, 9), 2);
         MlpModel model = new MlpEstimator().setLayers(new int[] {5, 6, 3}).setEpochs(2).setPredictionCol("cls")
                 .fit(data);
+        model.setThresholds(new double[] {1, 0.5, 2});
         String path = dir.resolve("model").toString();
         model.write().save(path);
         MlpModel loaded = MlpModel.load(path);
         assertEquals(model.uid(), loaded.uid());
         assertEquals("cls", loaded.getOrDefault(loaded.predictionCol()));
+        assertArrayEquals(new double[] {1, 0.5, 2}, loaded.getOrDefault(loaded.thresholds()));
         assertArrayEquals(model.network().parameters(), loaded.network().parameters());
         List<Row> a = collect(model.transform(data));
         List<Row> b = collect(loaded.transform(data));
@@ -58,7 +60,8 @@ class PersistenceTest {
     @Test
     void estimatorRoundTripKeepsItsParams() throws IOException {
         MlpEstimator est = new MlpEstimator().setLayers(new int[] {5, 7, 3}).setActivations(new String[] {"gelu"})
-                .setOptimizer("sgd").setMomentum(0.9).setNesterov(true).setLocalSteps(3).setSeed(99);
+                .setOptimizer("sgd").setMomentum(0.9).setNesterov(true).setLocalSteps(3).setSeed(99)
+                .setThresholds(new double[] {1, 0.25, 3});
         String path = dir.resolve("estimator").toString();
         est.write().save(path);
         MlpEstimator loaded = MlpEstimator.load(path);
@@ -72,8 +75,16 @@ class PersistenceTest {
         }
         assertArrayEquals(new int[] {5, 7, 3}, loaded.getLayers());
         Dataset<Row> data = SparkTests.frame(SparkTests.blobs(60, 5, 3, 2), 2);
-        assertArrayEquals(est.setEpochs(1).fit(data).network().parameters(),
-                loaded.setEpochs(1).fit(data).network().parameters());
+        MlpModel fitted = loaded.setEpochs(1).fit(data);
+        assertArrayEquals(est.setEpochs(1).fit(data).network().parameters(), fitted.network().parameters());
+        assertArrayEquals(new double[] {1, 0.25, 3}, fitted.getOrDefault(fitted.thresholds()), "passed to the model");
+        assertThrows(IllegalArgumentException.class, () -> est.setThresholds(new double[] {0, 0, 1}));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> loaded.copy(new org.apache.spark.ml.param.ParamMap()).setThresholds(new double[] {1, 1}).fit(data));
+        assertTrue(e.getMessage().contains("thresholds: expected 3 values (one per class), got 2"), e.getMessage());
+        // the params travel with their stage (Java serialization), validators included
+        assertArrayEquals(new double[] {1, 0.25, 3}, org.apache.commons.lang3.SerializationUtils.clone(fitted)
+                .getOrDefault(fitted.thresholds()));
     }
 
     @Test
