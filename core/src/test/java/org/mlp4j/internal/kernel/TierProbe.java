@@ -54,12 +54,14 @@ public final class TierProbe {
                 return kernels(ScalarKernels.INSTANCE);
             case "packed-shapes":
                 return packedShapes();
+            case "backward-shapes":
+                return backwardShapes();
             case "kernels-vector":
                 // by reflection, past KernelProvider, which refuses the vector kernels without C2
                 return kernels((Kernels) Class.forName("org.mlp4j.internal.vector.VectorKernels")
                         .getField("INSTANCE").get(null));
             default:
-                throw new IllegalArgumentException("scenario: expected api, kernels-scalar or kernels-vector, got "
+                throw new IllegalArgumentException("scenario: expected api, kernels-scalar, kernels-vector, packed-shapes or backward-shapes, got "
                         + scenario);
         }
     }
@@ -175,6 +177,48 @@ public final class TierProbe {
             }
         }
         return d.hex();
+    }
+
+    /**
+     * The backward GEMMs of the vector kernels (when present) against the scalar twin, bit for bit, on rows,
+     * cols and batch around every tile boundary (8-, 4-, 2-, 1-row edges, the 10- and 5-row blocks, 1, 2 and 3
+     * vector panels, the scalar column tail) and past the k-chunk length (k = rows for dA, batch for dW).
+     */
+    private static String backwardShapes() throws ReflectiveOperationException {
+        Kernels scalar = ScalarKernels.INSTANCE;
+        Kernels vector = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+                ? (Kernels) Class.forName("org.mlp4j.internal.vector.VectorKernels").getField("INSTANCE").get(null)
+                : null;
+        int[] rowsList = {1, 2, 3, 5, 7, 8, 10, 11, 15, 16, 20, 23, 30, 40, 129, 257};
+        int[] colsList = {1, 3, 8, 15, 16, 17, 24, 33, 40, 47, 48, 49, 64, 65, 81, 128, 131};
+        int[] batchList = {1, 2, 3, 4, 5, 8, 9, 10, 13, 16, 17, 20, 33, 129, 260};
+        SplittableRandom rnd = new SplittableRandom(9);
+        Digest d = new Digest();
+        int n = 0;
+        for (int rows : rowsList) {
+            for (int cols : colsList) {
+                int batch = batchList[n % batchList.length];
+                n++;
+                float[] w = random(rnd, rows * cols, 1);
+                float[] dz = random(rnd, batch * rows, 1);
+                float[] a = random(rnd, batch * cols, 1);
+                float[] want = backward(scalar, w, dz, a, batch, rows, cols);
+                if (vector != null && !java.util.Arrays.equals(want, backward(vector, w, dz, a, batch, rows, cols))) {
+                    throw new AssertionError(vector.name() + " backward differs from scalar: rows=" + rows + " cols="
+                            + cols + " batch=" + batch);
+                }
+                d.add(want);
+            }
+        }
+        return d.hex();
+    }
+
+    /** {dA, dW, db} of one backward pass, concatenated. */
+    private static float[] backward(Kernels k, float[] w, float[] dz, float[] a, int batch, int rows, int cols) {
+        float[] out = new float[batch * cols + rows * cols + rows];
+        k.gemmBackwardInput(dz, 0, batch, w, 0, rows, cols, out, 0);
+        k.gemmWeightGradient(dz, 0, rows, batch, a, 0, rows, cols, out, batch * cols, batch * cols + rows * cols);
+        return out;
     }
 
     /** {z, act} of one packed forward call, concatenated (z is NaN-filled when not requested). */
