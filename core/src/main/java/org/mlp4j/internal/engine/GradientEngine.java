@@ -173,9 +173,10 @@ public final class GradientEngine {
         this.tOff = targetOff;
         this.batch = batch;
         this.scale = (float) LossHead.meanFactor(model.loss(), batch, model.outputSize());
-        model.ensurePacked(); // the parameters changed since the last step: the pack is part of this step's cost
         int sampleBlocks = blocks(batch, sampleBlock);
         boolean inline = batch * macsPerSample < INLINE_MACS;
+        // the parameters changed since the last step: the pack is part of this step's cost, shared by its threads
+        model.ensurePacked(team, inline);
         if (skipFrozen && frozenVersion != model.trainableVersion()) {
             refreshActiveLayers();
         }

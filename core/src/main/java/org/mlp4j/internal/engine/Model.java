@@ -27,6 +27,7 @@ public final class Model {
     private final float[] params;
     private final Kernels kernels;
     private final PackedWeights packed;
+    private final WorkerTeam.Body packBody;
     private final boolean[] frozenWeights;
     private final boolean[] frozenBias;
     private int[] trainableSegments;
@@ -51,6 +52,7 @@ public final class Model {
         this.params = params;
         this.kernels = kernels;
         this.packed = new PackedWeights(kernels, layout);
+        this.packBody = task -> packed.packTask(task, params);
         this.frozenWeights = new boolean[layout.layerCount()];
         this.frozenBias = new boolean[layout.layerCount()];
         this.trainableSegments = new int[] {0, params.length};
@@ -257,6 +259,22 @@ public final class Model {
             repack();
         }
         return packed;
+    }
+
+    /**
+     * {@link #ensurePacked()} with the packing shared by {@code team} (a training step's threads), whole
+     * panels per task; the packed copy is the same bits either way.
+     */
+    public void ensurePacked(WorkerTeam team, boolean inline) {
+        if (packedVersion != version) {
+            synchronized (this) {
+                int v = version;
+                if (packedVersion != v) {
+                    team.run(packBody, packed.packTasks(), inline);
+                    packedVersion = v;
+                }
+            }
+        }
     }
 
     private synchronized void repack() {

@@ -42,6 +42,20 @@ public interface Kernels {
     void packWeights(float[] w, int wOff, int bOff, int rows, int cols, float[] dst, int dstOff);
 
     /**
+     * The output rows of one unit of the packed layout (a panel): {@link #packWeightRows} splits a layer at
+     * multiples of it.
+     */
+    int packedRowGroup(int rows);
+
+    /**
+     * {@link #packWeights} for output rows {@code [rowFrom, rowTo)} only, into the same places of {@code dst}:
+     * {@code rowFrom} is a multiple of {@link #packedRowGroup}, {@code rowTo} one too or {@code rows}. Disjoint
+     * ranges may be packed concurrently; together they write what {@link #packWeights} writes.
+     */
+    void packWeightRows(float[] w, int wOff, int bOff, int rows, int cols, float[] dst, int dstOff, int rowFrom,
+                        int rowTo);
+
+    /**
      * Batched dense forward from packed weights: {@code Z[b,r] = bias[r] + sum_c A[b,c]*W[r,c]} with
      * {@code Act[b,r] = act(Z[b,r])}; A is {@code [batch][cols]}, Z and Act {@code [batch][rows]}; {@code z}
      * may be null; softmax is left to the caller. Each {@code Z[b,r]} is one fused multiply-add chain over

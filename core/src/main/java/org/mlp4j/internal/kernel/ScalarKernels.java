@@ -57,7 +57,18 @@ public final class ScalarKernels implements Kernels {
     /** Panels one row wide: each weight row followed by its bias. */
     @Override
     public void packWeights(float[] w, int wOff, int bOff, int rows, int cols, float[] dst, int dstOff) {
-        for (int r = 0; r < rows; r++) {
+        packWeightRows(w, wOff, bOff, rows, cols, dst, dstOff, 0, rows);
+    }
+
+    @Override
+    public int packedRowGroup(int rows) {
+        return 1;
+    }
+
+    @Override
+    public void packWeightRows(float[] w, int wOff, int bOff, int rows, int cols, float[] dst, int dstOff,
+                               int rowFrom, int rowTo) {
+        for (int r = rowFrom; r < rowTo; r++) {
             System.arraycopy(w, wOff + r * cols, dst, dstOff + r * (cols + 1), cols);
             dst[dstOff + r * (cols + 1) + cols] = w[bOff + r];
         }

@@ -77,11 +77,15 @@ final class PackedGemm {
         return panels * (cols + 1) * nrf;
     }
 
-    /** Packs {@code W[rows][cols]} at {@code w[wOff]} and its bias at {@code w[bOff]} into {@code dst[dstOff]}. */
-    static void pack(float[] w, int wOff, int bOff, int rows, int cols, float[] dst, int dstOff) {
+    /**
+     * Packs rows {@code [rowFrom, rowTo)} (panel boundaries) of {@code W[rows][cols]} at {@code w[wOff]} and their
+     * bias at {@code w[bOff]} into their panels at {@code dst[dstOff]}.
+     */
+    static void pack(float[] w, int wOff, int bOff, int rows, int cols, float[] dst, int dstOff, int rowFrom,
+                     int rowTo) {
         int nrf = panelWidth(rows);
         int panelSize = (cols + 1) * nrf;
-        for (int r0 = 0, p = dstOff; r0 < rows; r0 += nrf, p += panelSize) {
+        for (int r0 = rowFrom, p = dstOff + rowFrom / nrf * panelSize; r0 < rowTo; r0 += nrf, p += panelSize) {
             int n = Math.min(nrf, rows - r0);
             // Blocks of KB columns: a block's KB destination lines (KB * nrf floats) stay in L1 while the n rows
             // are read 64 bytes at a time. Row by row over all k was 3x slower at 784x256 (its 784 lines of

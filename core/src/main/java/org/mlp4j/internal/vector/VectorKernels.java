@@ -88,7 +88,18 @@ public final class VectorKernels implements Kernels {
 
     @Override
     public void packWeights(float[] w, int wOff, int bOff, int rows, int cols, float[] dst, int dstOff) {
-        PackedGemm.pack(w, wOff, bOff, rows, cols, dst, dstOff);
+        PackedGemm.pack(w, wOff, bOff, rows, cols, dst, dstOff, 0, rows);
+    }
+
+    @Override
+    public int packedRowGroup(int rows) {
+        return PackedGemm.panelWidth(rows);
+    }
+
+    @Override
+    public void packWeightRows(float[] w, int wOff, int bOff, int rows, int cols, float[] dst, int dstOff,
+                               int rowFrom, int rowTo) {
+        PackedGemm.pack(w, wOff, bOff, rows, cols, dst, dstOff, rowFrom, rowTo);
     }
 
     @Override

@@ -2,6 +2,7 @@ package org.mlp4j.internal.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -50,6 +51,32 @@ class PackedWeightsTest {
                     assertFalse(Arrays.equals(before, fresh), k.name() + ": pack must pick up the change");
                 }
             }
+        }
+    }
+
+    /**
+     * The packing split into tasks (what a training step's threads share) writes exactly what one pack writes,
+     * in any task order, for layers whose widths fall on and off panel and task boundaries.
+     */
+    @Test
+    void packTasksInAnyOrderEqualOnePack() {
+        ParameterLayout layout = Network.builder(784).dense(256, Activation.RELU).dense(33, Activation.RELU)
+                .dense(1000, Activation.RELU).dense(1, Activation.IDENTITY).seed(2).build().layout();
+        for (Kernels k : KernelPropertyTest.available()) {
+            float[] params = KernelPropertyTest.randomArray(new SplittableRandom(4), layout.parameterCount(), -1, 1);
+            PackedWeights whole = new PackedWeights(k, layout);
+            whole.pack(params);
+            PackedWeights parts = new PackedWeights(k, layout);
+            Arrays.fill(parts.values(), Float.NaN); // every value must be written by some task
+            int n = parts.packTasks();
+            assertTrue(n > layout.layerCount(), k.name() + ": the 784x256 and 1000-wide layers split, got " + n);
+            for (int t = n - 1; t >= 0; t -= 2) {
+                parts.packTask(t, params);
+            }
+            for (int t = n - 2; t >= 0; t -= 2) {
+                parts.packTask(t, params);
+            }
+            assertArrayEquals(whole.values(), parts.values(), k.name());
         }
     }
 }
