@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # MNIST on Spark (local mode): mlp4j's MlpEstimator vs MLlib's MultilayerPerceptronClassifier, one table.
-#   spark/run-mnist.sh                                     defaults: local[2], 10 epochs, k=50, MLlib 15/60 L-BFGS iterations
+#   spark/run-mnist.sh                                     defaults: local[2], 10 epochs, k=100, MLlib 15/200 L-BFGS iterations
 #   spark/run-mnist.sh -Depochs=10 -Dk=25 -Dmllib.bigIters=20 -Dmllib.smallIters=50 -Dcores=4 -Dmllib.skip=true
 # MAIN=RoundOverhead spark/run-mnist.sh measures the per-round cost of docs/spark.md instead.
 # MAIN=ScoringBenchmark spark/run-mnist.sh [-Dreps=9] measures scoring alone, mlp4j vs MLlib (about a minute).

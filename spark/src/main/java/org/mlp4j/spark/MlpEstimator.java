@@ -56,7 +56,7 @@ import org.slf4j.LoggerFactory;
  *         .setLayers(new int[] {784, 256, 128, 10})    // input, hidden..., output (= classes)
  *         .setActivations(new String[] {"relu"})       // every hidden layer
  *         .setOptimizer("adam").setLearningRate(1e-3)
- *         .setBatchSize(64).setLocalSteps(50).setEpochs(10);
+ *         .setBatchSize(64).setLocalSteps(100).setEpochs(10);
  * MlpModel model = mlp.fit(train);                     // train: a "features" vector and a "label" column
  * Dataset<Row> scored = model.transform(test);         // + rawPrediction, probability, prediction
  * }</pre>

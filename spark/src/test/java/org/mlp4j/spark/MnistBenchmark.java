@@ -44,11 +44,11 @@ public final class MnistBenchmark {
         Path dir = mnistDir();
         int cores = Integer.getInteger("cores", 2);
         int epochs = Integer.getInteger("epochs", 10);
-        int k = Integer.getInteger("k", 50);
+        int k = Integer.getInteger("k", 100); // 100 local steps per round: 8.7 s for 10 epochs vs 16.3 s at k=50, same accuracy (Zen 5, 2026-12-02)
         int batch = Integer.getInteger("batch", 64);
         double lr = Double.parseDouble(System.getProperty("lr", "1e-3"));
         int bigIters = Integer.getInteger("mllib.bigIters", 15);
-        int smallIters = Integer.getInteger("mllib.smallIters", 60);
+        int smallIters = Integer.getInteger("mllib.smallIters", 200); // its best: 96.63 % (60 iterations: 96.48 %)
         boolean skipMllib = Boolean.getBoolean("mllib.skip");
 
         Mnist mnist = Mnist.load(dir);
