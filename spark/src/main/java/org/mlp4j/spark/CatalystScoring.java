@@ -4,7 +4,6 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import org.apache.spark.api.java.function.FlatMapFunction;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
@@ -42,7 +41,7 @@ import org.mlp4j.Workspace;
  *       takes the public path;</li>
  *   <li>the internal layout of {@code VectorUDT} (struct of type byte: 0 sparse / 1 dense, size int, indices
  *       int array, values double array), verified once per JVM by {@link #layoutMatches()} against the UDT's
- *       own serialize/deserialize; {@code CatalystScoringTest} pins it too, so a Spark upgrade that changes it
+ *       own serialize/deserialize; {@code ScoringTest} pins it too, so a Spark upgrade that changes it
  *       fails a test rather than silently taking the slower path.</li>
  * </ul>
  * Spark's internal iterators may reuse their row objects: each input row is copied (into one reusable byte
@@ -70,16 +69,14 @@ final class CatalystScoring {
      * {@code df} scored on its internal rows into {@code out} (its schema plus the output columns), or null when
      * this path is not available here (then the caller takes the public path).
      */
-    static Dataset<Row> transform(Dataset<Row> df, StructType out, Broadcast<NetSpec> spec, int featuresIndex,
-                                  int block, boolean classify, boolean raw, boolean probability,
-                                  boolean prediction, double[] thresholds, String featuresName) {
+    static Dataset<Row> transform(Dataset<Row> df, StructType out, ScoringPlan plan) {
         if (!(df instanceof org.apache.spark.sql.classic.Dataset)
                 || !(df.sparkSession() instanceof org.apache.spark.sql.classic.SparkSession) || !layoutMatches()) {
             return null;
         }
         try {
             RDD<InternalRow> in = ((org.apache.spark.sql.classic.Dataset<Row>) df).queryExecution().toRdd();
-            RDD<InternalRow> scored = in.toJavaRDD().mapPartitions(new Scorer(spec, featuresIndex, block, classify, raw, probability, prediction, thresholds, featuresName)).rdd();
+            RDD<InternalRow> scored = in.toJavaRDD().mapPartitions(new Scorer(plan)).rdd();
             return ((org.apache.spark.sql.classic.SparkSession) df.sparkSession())
                     .internalCreateDataFrame(scored, out, false);
         } catch (LinkageError e) { // a Spark whose internals moved: the public path still works
@@ -171,64 +168,47 @@ final class CatalystScoring {
     /** Scores one partition of internal rows: blocks through {@link Network#predictBatch}, outputs appended. */
     private static final class Scorer implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
         private static final long serialVersionUID = 1L;
-        private final Broadcast<NetSpec> spec;
-        private final int featuresIndex;
-        private final int block;
-        private final boolean classify;
-        private final boolean raw;
-        private final boolean probability;
-        private final boolean prediction;
-        private final double[] thresholds;
-        private final String featuresName;
+        private final ScoringPlan plan;
 
-        Scorer(Broadcast<NetSpec> spec, int featuresIndex, int block, boolean classify, boolean raw,
-               boolean probability, boolean prediction, double[] thresholds, String featuresName) {
-            this.thresholds = thresholds;
-            this.spec = spec;
-            this.featuresIndex = featuresIndex;
-            this.block = block;
-            this.classify = classify;
-            this.raw = raw;
-            this.probability = probability;
-            this.prediction = prediction;
-            this.featuresName = featuresName;
+        Scorer(ScoringPlan plan) {
+            this.plan = plan;
         }
 
         @Override
         public Iterator<InternalRow> call(Iterator<InternalRow> input) {
-            Network net = spec.value().network();
+            Network net = plan.spec.value().network();
             int in = net.inputSize();
             int outs = net.outputSize();
             StructType extras = new StructType();
-            if (raw) {
+            if (plan.raw) {
                 extras = extras.add("raw", SQLDataTypes.VectorType(), false);
             }
-            if (probability) {
+            if (plan.probability) {
                 extras = extras.add("probability", SQLDataTypes.VectorType(), false);
             }
-            if (prediction) {
+            if (plan.prediction) {
                 extras = extras.add("prediction", DataTypes.DoubleType, false);
             }
             SpecificInternalRow tail = new SpecificInternalRow(extras);
-            DenseStruct rawStruct = raw ? new DenseStruct(outs) : null;
-            DenseStruct probStruct = probability ? new DenseStruct(outs) : null;
+            DenseStruct rawStruct = plan.raw ? new DenseStruct(outs) : null;
+            DenseStruct probStruct = plan.probability ? new DenseStruct(outs) : null;
             int c = 0;
-            if (raw) {
+            if (plan.raw) {
                 tail.update(c++, rawStruct.row);
             }
-            if (probability) {
+            if (plan.probability) {
                 tail.update(c++, probStruct.row);
             }
             int predictionOrdinal = c;
             return new Iterator<>() {
-                private final InternalRow[] rows = new InternalRow[block];
-                private final UnsafeRow[] views = new UnsafeRow[block];
+                private final InternalRow[] rows = new InternalRow[plan.block];
+                private final UnsafeRow[] views = new UnsafeRow[plan.block];
                 private byte[] arena = new byte[64 * 1024];
                 private long used;
-                private final float[] x = new float[block * in];
-                private final float[] y = new float[block * outs];
+                private final float[] x = new float[plan.block * in];
+                private final float[] y = new float[plan.block * outs];
                 private final double[] p = new double[outs];
-                private final Workspace ws = net.newWorkspace(block);
+                private final Workspace ws = net.newWorkspace(plan.block);
                 private final JoinedRow joined = new JoinedRow();
                 private int filled;
                 private int next;
@@ -248,13 +228,14 @@ final class CatalystScoring {
                     filled = 0;
                     next = 0;
                     used = 0;
-                    while (filled < block && input.hasNext()) {
+                    while (filled < plan.block && input.hasNext()) {
                         InternalRow r = input.next();
-                        if (r.isNullAt(featuresIndex)) {
-                            throw new IllegalArgumentException("row " + seen + " of this partition: " + featuresName
-                                    + " is null");
+                        if (r.isNullAt(plan.featuresIndex)) {
+                            throw new IllegalArgumentException("row " + seen + " of this partition: "
+                                    + plan.featuresName + " is null");
                         }
-                        readFeatures(r.getStruct(featuresIndex, 4), in, x, filled * in, seen, featuresName);
+                        readFeatures(r.getStruct(plan.featuresIndex, 4), in, x, filled * in, seen,
+                                plan.featuresName);
                         rows[filled] = keep(r, filled);
                         filled++;
                         seen++;
@@ -297,28 +278,28 @@ final class CatalystScoring {
                     }
                     int i = next++;
                     int off = i * outs;
-                    if (!classify) {
-                        if (prediction) {
+                    if (!plan.classify) {
+                        if (plan.prediction) {
                             tail.setDouble(predictionOrdinal, y[off]);
                         }
                         return joined.apply(rows[i], tail);
                     }
                     int best = MlpModel.argMax(y, off, outs);
-                    if (raw) {
+                    if (plan.raw) {
                         for (int k = 0; k < outs; k++) {
                             rawStruct.values.setDouble(k, y[off + k]);
                         }
                     }
-                    if (probability || thresholds != null) {
+                    if (plan.probability || plan.thresholds != null) {
                         MlpModel.softmax(y, off, outs, best, p);
                     }
-                    if (probability) {
+                    if (plan.probability) {
                         for (int k = 0; k < outs; k++) {
                             probStruct.values.setDouble(k, p[k]);
                         }
                     }
-                    if (prediction) {
-                        tail.setDouble(predictionOrdinal, MlpModel.predictClass(best, outs, p, thresholds));
+                    if (plan.prediction) {
+                        tail.setDouble(predictionOrdinal, MlpModel.predictClass(best, outs, p, plan.thresholds));
                     }
                     return joined.apply(rows[i], tail);
                 }

@@ -313,15 +313,15 @@ public final class MlpModel extends Model<MlpModel> implements MLWritable {
         boolean probability = classify && !$(probabilityCol).isEmpty();
         boolean prediction = !$(predictionCol).isEmpty();
         double[] t = classify && prediction && isSet(thresholds) ? $(thresholds) : null;
+        ScoringPlan plan = new ScoringPlan(net, featuresIndex, $(featuresCol), block, classify, raw, probability,
+                prediction, t);
         if (internal) {
-            Dataset<Row> scored = CatalystScoring.transform(df, out, net, featuresIndex, block, classify, raw,
-                    probability, prediction, t, $(featuresCol));
+            Dataset<Row> scored = CatalystScoring.transform(df, out, plan);
             if (scored != null) {
                 return scored;
             }
         }
-        Scorer scorer = new Scorer(net, featuresIndex, block, classify, raw, probability, prediction, t,
-                $(featuresCol));
+        Scorer scorer = new Scorer(plan);
         JavaRDD<Row> rows = df.toJavaRDD().mapPartitions(scorer);
         return df.sparkSession().createDataFrame(rows, out);
     }
@@ -399,40 +399,23 @@ public final class MlpModel extends Model<MlpModel> implements MLWritable {
     /** Scores one partition: blocks of rows through {@link Network#predictBatch}, one output row per input row. */
     private static final class Scorer implements FlatMapFunction<Iterator<Row>, Row> {
         private static final long serialVersionUID = 1L;
-        private final Broadcast<NetSpec> spec;
-        private final int featuresIndex;
-        private final int block;
-        private final boolean classify;
-        private final boolean raw;
-        private final boolean probability;
-        private final boolean prediction;
-        private final double[] thresholds;
-        private final String featuresName;
+        private final ScoringPlan plan;
 
-        Scorer(Broadcast<NetSpec> spec, int featuresIndex, int block, boolean classify, boolean raw,
-               boolean probability, boolean prediction, double[] thresholds, String featuresName) {
-            this.thresholds = thresholds;
-            this.spec = spec;
-            this.featuresIndex = featuresIndex;
-            this.block = block;
-            this.classify = classify;
-            this.raw = raw;
-            this.probability = probability;
-            this.prediction = prediction;
-            this.featuresName = featuresName;
+        Scorer(ScoringPlan plan) {
+            this.plan = plan;
         }
 
         @Override
         public Iterator<Row> call(Iterator<Row> input) {
-            Network net = spec.value().network();
+            Network net = plan.spec.value().network();
             int in = net.inputSize();
             int outs = net.outputSize();
-            int extra = (raw ? 1 : 0) + (probability ? 1 : 0) + (prediction ? 1 : 0);
+            int extra = (plan.raw ? 1 : 0) + (plan.probability ? 1 : 0) + (plan.prediction ? 1 : 0);
             return new Iterator<>() {
-                private final Row[] rows = new Row[block];
-                private final float[] x = new float[block * in];
-                private final float[] y = new float[block * outs];
-                private final Workspace ws = net.newWorkspace(block);
+                private final Row[] rows = new Row[plan.block];
+                private final float[] x = new float[plan.block * in];
+                private final float[] y = new float[plan.block * outs];
+                private final Workspace ws = net.newWorkspace(plan.block);
                 private int filled;
                 private int next;
                 private long seen;
@@ -450,16 +433,16 @@ public final class MlpModel extends Model<MlpModel> implements MLWritable {
                     Arrays.fill(rows, 0, filled, null);
                     filled = 0;
                     next = 0;
-                    while (filled < block && input.hasNext()) {
+                    while (filled < plan.block && input.hasNext()) {
                         Row r = input.next();
-                        if (r.isNullAt(featuresIndex)) {
-                            throw new IllegalArgumentException("row " + seen + " of this partition: " + featuresName
-                                    + " is null");
+                        if (r.isNullAt(plan.featuresIndex)) {
+                            throw new IllegalArgumentException("row " + seen + " of this partition: "
+                                    + plan.featuresName + " is null");
                         }
-                        Vector v = (Vector) r.get(featuresIndex);
+                        Vector v = (Vector) r.get(plan.featuresIndex);
                         if (v.size() != in) {
-                            throw new IllegalArgumentException("row " + seen + " of this partition: " + featuresName
-                                    + ": expected a vector of " + in + " values, got " + v.size());
+                            throw new IllegalArgumentException("row " + seen + " of this partition: "
+                                    + plan.featuresName + ": expected a vector of " + in + " values, got " + v.size());
                         }
                         copyFeatures(v, x, filled * in);
                         rows[filled++] = r;
@@ -484,14 +467,14 @@ public final class MlpModel extends Model<MlpModel> implements MLWritable {
                     }
                     int c = width;
                     int off = i * outs;
-                    if (!classify) {
-                        if (prediction) {
+                    if (!plan.classify) {
+                        if (plan.prediction) {
                             values[c] = (double) y[off];
                         }
                         return RowFactory.create(values);
                     }
                     int best = argMax(y, off, outs);
-                    if (raw) {
+                    if (plan.raw) {
                         double[] logits = new double[outs];
                         for (int k = 0; k < outs; k++) {
                             logits[k] = y[off + k];
@@ -499,15 +482,15 @@ public final class MlpModel extends Model<MlpModel> implements MLWritable {
                         values[c++] = new DenseVector(logits);
                     }
                     double[] p = null;
-                    if (probability || thresholds != null) {
+                    if (plan.probability || plan.thresholds != null) {
                         p = new double[outs];
                         softmax(y, off, outs, best, p);
                     }
-                    if (probability) {
+                    if (plan.probability) {
                         values[c++] = new DenseVector(p);
                     }
-                    if (prediction) {
-                        values[c] = (double) predictClass(best, outs, p, thresholds);
+                    if (plan.prediction) {
+                        values[c] = (double) predictClass(best, outs, p, plan.thresholds);
                     }
                     return RowFactory.create(values);
                 }

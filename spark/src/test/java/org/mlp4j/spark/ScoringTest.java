@@ -95,9 +95,10 @@ class ScoringTest {
         Dataset<Row> df = frame(rows(10, 5, 1), 2);
         MlpModel model = MlpModel.of(net(5, 3, 1));
         StructType out = model.transformSchema(df.schema());
-        var spec = JavaSparkContext.fromSparkContext(SparkTests.spark().sparkContext()).broadcast(NetSpec.of(net(5, 3, 1)));
-        Dataset<Row> scored = CatalystScoring.transform(df, out, spec, 2, 4, true, true, true, true, null,
-                "features");
+        var spec = JavaSparkContext.fromSparkContext(SparkTests.spark().sparkContext())
+                .broadcast(NetSpec.of(net(5, 3, 1)));
+        Dataset<Row> scored = CatalystScoring.transform(df, out,
+                new ScoringPlan(spec, 2, "features", 4, true, true, true, true, null));
         assertNotNull(scored, "the internal-row path fell back to the public one");
         assertEquals(out, scored.schema());
         assertEquals(10, scored.count());

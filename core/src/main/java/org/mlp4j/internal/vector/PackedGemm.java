@@ -127,35 +127,9 @@ final class PackedGemm {
             int ai = aOff + b * cols;
             int pi = preOff + b * rows;
             int q = 0;
-            if (mr == 1) { // one sample: up to four panels per pass, for 2-8 independent FMA chains
-                for (; q + 4 <= full; q += 4) {
-                    if (v == 2) {
-                        PackedTiles.t1x2p4(cols, a, ai, cols, p, pOff + q * panelSize, panelSize, pre, pi + q * nrf, rows);
-                    } else {
-                        PackedTiles.t1x1p4(cols, a, ai, cols, p, pOff + q * panelSize, panelSize, pre, pi + q * nrf, rows);
-                    }
-                }
-                int po = pOff + q * panelSize;
-                int oo = pi + q * nrf;
-                switch (full - q) { // the last 2 or 3 full panels in one pass too
-                    case 3:
-                        if (v == 2) {
-                            PackedTiles.t1x2p3(cols, a, ai, cols, p, po, panelSize, pre, oo, rows);
-                        } else {
-                            PackedTiles.t1x1p3(cols, a, ai, cols, p, po, panelSize, pre, oo, rows);
-                        }
-                        q = full;
-                        break;
-                    case 2:
-                        if (v == 2) {
-                            PackedTiles.t1x2p2(cols, a, ai, cols, p, po, panelSize, pre, oo, rows);
-                        } else {
-                            PackedTiles.t1x1p2(cols, a, ai, cols, p, po, panelSize, pre, oo, rows);
-                        }
-                        q = full;
-                        break;
-                    default:
-                        break;
+            if (mr == 1) { // one sample: 2-4 panels per pass, for 2-8 independent FMA chains
+                for (int n; (n = Math.min(4, full - q)) >= 2; q += n) {
+                    onePass(n, v, cols, a, ai, p, pOff + q * panelSize, panelSize, pre, pi + q * nrf, rows);
                 }
             }
             for (; q < full; q++) {
@@ -170,6 +144,23 @@ final class PackedGemm {
             // the block's mr rows are contiguous: one activation sweep while they are in L1
             VectorOps.activationForward(act, slope, pre, pi, out, oOff + b * rows, mr * rows);
             b += mr;
+        }
+    }
+
+    /** One sample over {@code n} (2-4) consecutive full panels in one pass. */
+    private static void onePass(int n, int v, int cols, float[] a, int ai, float[] p, int pi, int ps, float[] out,
+                                int oi, int os) {
+        if (v == 2) {
+            switch (n) {
+                case 4: PackedTiles.t1x2p4(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
+                case 3: PackedTiles.t1x2p3(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
+                default: PackedTiles.t1x2p2(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
+            }
+        }
+        switch (n) {
+            case 4: PackedTiles.t1x1p4(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
+            case 3: PackedTiles.t1x1p3(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
+            default: PackedTiles.t1x1p2(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
         }
     }
 

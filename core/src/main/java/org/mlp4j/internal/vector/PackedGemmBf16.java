@@ -98,38 +98,10 @@ final class PackedGemmBf16 {
             int ai = aOff + b * cols;
             int pi = preOff + b * rows;
             int q = 0;
-            if (mr == 1) {
-                for (; q + 4 <= full; q += 4) {
-                    if (v == 2) {
-                        PackedTilesBf16.t1x2p4(cols, a, ai, cols, p, pOff + q * panelSize, panelSize, bias,
-                                bOff + q * nrf, pre, pi + q * nrf, rows);
-                    } else {
-                        PackedTilesBf16.t1x1p4(cols, a, ai, cols, p, pOff + q * panelSize, panelSize, bias,
-                                bOff + q * nrf, pre, pi + q * nrf, rows);
-                    }
-                }
-                int po = pOff + q * panelSize;
-                int bo = bOff + q * nrf;
-                int oo = pi + q * nrf;
-                switch (full - q) { // the last 2 or 3 full panels in one pass too (see PackedGemm)
-                    case 3:
-                        if (v == 2) {
-                            PackedTilesBf16.t1x2p3(cols, a, ai, cols, p, po, panelSize, bias, bo, pre, oo, rows);
-                        } else {
-                            PackedTilesBf16.t1x1p3(cols, a, ai, cols, p, po, panelSize, bias, bo, pre, oo, rows);
-                        }
-                        q = full;
-                        break;
-                    case 2:
-                        if (v == 2) {
-                            PackedTilesBf16.t1x2p2(cols, a, ai, cols, p, po, panelSize, bias, bo, pre, oo, rows);
-                        } else {
-                            PackedTilesBf16.t1x1p2(cols, a, ai, cols, p, po, panelSize, bias, bo, pre, oo, rows);
-                        }
-                        q = full;
-                        break;
-                    default:
-                        break;
+            if (mr == 1) { // one sample: 2-4 panels per pass (see PackedGemm)
+                for (int n; (n = Math.min(4, full - q)) >= 2; q += n) {
+                    onePass(n, v, cols, a, ai, p, pOff + q * panelSize, panelSize, bias, bOff + q * nrf, pre,
+                            pi + q * nrf, rows);
                 }
             }
             for (; q < full; q++) {
@@ -143,6 +115,23 @@ final class PackedGemmBf16 {
             }
             VectorOps.activationForward(act, slope, pre, pi, out, oOff + b * rows, mr * rows);
             b += mr;
+        }
+    }
+
+    /** One sample over {@code n} (2-4) consecutive full panels in one pass. */
+    private static void onePass(int n, int v, int cols, float[] a, int ai, short[] p, int pi, int ps, float[] bias,
+                                int bi, float[] out, int oi, int os) {
+        if (v == 2) {
+            switch (n) {
+                case 4: PackedTilesBf16.t1x2p4(cols, a, ai, cols, p, pi, ps, bias, bi, out, oi, os); return;
+                case 3: PackedTilesBf16.t1x2p3(cols, a, ai, cols, p, pi, ps, bias, bi, out, oi, os); return;
+                default: PackedTilesBf16.t1x2p2(cols, a, ai, cols, p, pi, ps, bias, bi, out, oi, os); return;
+            }
+        }
+        switch (n) {
+            case 4: PackedTilesBf16.t1x1p4(cols, a, ai, cols, p, pi, ps, bias, bi, out, oi, os); return;
+            case 3: PackedTilesBf16.t1x1p3(cols, a, ai, cols, p, pi, ps, bias, bi, out, oi, os); return;
+            default: PackedTilesBf16.t1x1p2(cols, a, ai, cols, p, pi, ps, bias, bi, out, oi, os); return;
         }
     }
 
