@@ -13,6 +13,12 @@ import org.mlp4j.Activation;
  */
 public interface Kernels {
 
+    /** Layers of at most this many outputs use the narrow (dot-form) sum order of {@link #gemmForwardPacked}. */
+    int NARROW_ROWS = 4;
+
+    /** Number of partial sums in the narrow sum order: 16 floats, one 512-bit vector, two 256-bit, four 128-bit. */
+    int DOT_CHUNK = 16;
+
     /** Short name for logs and benchmarks ("vector-256", "scalar"). */
     String name();
 
@@ -58,9 +64,18 @@ public interface Kernels {
     /**
      * Batched dense forward from packed weights: {@code Z[b,r] = bias[r] + sum_c A[b,c]*W[r,c]} with
      * {@code Act[b,r] = act(Z[b,r])}; A is {@code [batch][cols]}, Z and Act {@code [batch][rows]}; {@code z}
-     * may be null; softmax is left to the caller. Each {@code Z[b,r]} is one fused multiply-add chain over
-     * {@code c} in increasing order, started at zero, plus the bias: the same bits on every implementation,
-     * tile shape, thread count and JIT tier.
+     * may be null; softmax is left to the caller. The order of the sum is fixed, so that every implementation,
+     * tile shape, thread count and JIT tier gives the same bits:
+     * <ul>
+     * <li>layers of more than {@link #NARROW_ROWS} outputs: each {@code Z[b,r]} is one fused multiply-add chain
+     * over {@code c} in increasing order, started at zero, plus the bias;</li>
+     * <li>narrow layers (at most {@link #NARROW_ROWS} outputs): {@link #DOT_CHUNK} fused multiply-add chains,
+     * chain {@code j} over the {@code c = j (mod DOT_CHUNK)} in increasing order, each started at zero, folded
+     * in halves ({@code p[j] + p[j + 8]}, then {@code + 4}, {@code + 2}, {@code + 1}), plus the bias. One output
+     * would otherwise use one lane of a broadcast-form kernel and be one chain of {@code cols} dependent FMAs;
+     * this form fills the lanes along {@code c} whatever the vector width. See
+     * {@link ScalarKernels#narrowDot}.</li>
+     * </ul>
      */
     void gemmForwardPacked(float[] a, int aOff, int batch, float[] packed, int pOff, int rows, int cols,
                            float[] z, int zOff, float[] act, int actOff, Activation activation, float slope);

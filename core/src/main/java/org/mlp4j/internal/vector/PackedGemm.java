@@ -62,7 +62,11 @@ final class PackedGemm {
         }
     }
 
-    /** Vectors per panel for a layer of {@code rows} outputs: one for narrow layers (10 or 1 outputs), else two. */
+    /**
+     * Vectors per panel for a layer of {@code rows} outputs: one for layers of at most {@code LANES} outputs
+     * (the MNIST net's 10), else two. Layers of at most {@link org.mlp4j.internal.kernel.Kernels#NARROW_ROWS}
+     * outputs do not use panels at all ({@link NarrowGemm}).
+     */
     static int vectors(int rows) {
         return rows <= LANES ? 1 : 2;
     }
@@ -72,6 +76,9 @@ final class PackedGemm {
     }
 
     static int packedLength(int rows, int cols) {
+        if (NarrowGemm.narrow(rows)) {
+            return NarrowGemm.packedLength(rows, cols);
+        }
         int nrf = panelWidth(rows);
         int panels = (rows + nrf - 1) / nrf;
         return panels * (cols + 1) * nrf;
@@ -83,6 +90,10 @@ final class PackedGemm {
      */
     static void pack(float[] w, int wOff, int bOff, int rows, int cols, float[] dst, int dstOff, int rowFrom,
                      int rowTo) {
+        if (NarrowGemm.narrow(rows)) {
+            NarrowGemm.pack(w, wOff, bOff, rows, cols, dst, dstOff, rowFrom, rowTo);
+            return;
+        }
         int nrf = panelWidth(rows);
         int panelSize = (cols + 1) * nrf;
         for (int r0 = rowFrom, p = dstOff + rowFrom / nrf * panelSize; r0 < rowTo; r0 += nrf, p += panelSize) {
@@ -112,6 +123,10 @@ final class PackedGemm {
 
     static void forward(float[] a, int aOff, int batch, float[] p, int pOff, int rows, int cols, float[] z, int zOff,
                         float[] out, int oOff, Activation act, float slope) {
+        if (NarrowGemm.narrow(rows)) {
+            NarrowGemm.forward(a, aOff, batch, p, pOff, rows, cols, z, zOff, out, oOff, act, slope);
+            return;
+        }
         int v = vectors(rows);
         int nrf = v * LANES;
         int panelSize = (cols + 1) * nrf;

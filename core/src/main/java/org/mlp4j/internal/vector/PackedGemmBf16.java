@@ -35,17 +35,27 @@ final class PackedGemmBf16 {
     }
 
     static int packedLength(int rows, int cols) {
+        if (NarrowGemm.narrow(rows)) {
+            return NarrowGemm.packedLengthBf16(rows, cols);
+        }
         int nrf = PackedGemm.panelWidth(rows);
         return (rows + nrf - 1) / nrf * cols * nrf;
     }
 
     static int biasLength(int rows) {
+        if (NarrowGemm.narrow(rows)) {
+            return rows;
+        }
         int nrf = PackedGemm.panelWidth(rows);
         return (rows + nrf - 1) / nrf * nrf;
     }
 
     static void pack(float[] w, int wOff, int bOff, int rows, int cols, short[] dst, int dstOff, float[] bias,
                      int biasOff) {
+        if (NarrowGemm.narrow(rows)) {
+            NarrowGemm.packBf16(w, wOff, bOff, rows, cols, dst, dstOff, bias, biasOff);
+            return;
+        }
         int nrf = PackedGemm.panelWidth(rows);
         int panelSize = cols * nrf;
         for (int r0 = 0, p = dstOff; r0 < rows; r0 += nrf, p += panelSize) {
@@ -83,6 +93,10 @@ final class PackedGemmBf16 {
 
     static void forward(float[] a, int aOff, int batch, short[] p, int pOff, float[] bias, int bOff, int rows,
                         int cols, float[] z, int zOff, float[] out, int oOff, Activation act, float slope) {
+        if (NarrowGemm.narrow(rows)) {
+            NarrowGemm.forwardBf16(a, aOff, batch, p, pOff, bias, bOff, rows, cols, z, zOff, out, oOff, act, slope);
+            return;
+        }
         int v = PackedGemm.vectors(rows);
         int nrf = v * LANES;
         int panelSize = cols * nrf;

@@ -93,7 +93,7 @@ public final class VectorKernels implements Kernels {
 
     @Override
     public int packedRowGroup(int rows) {
-        return PackedGemm.panelWidth(rows);
+        return NarrowGemm.narrow(rows) ? 1 : PackedGemm.panelWidth(rows);
     }
 
     @Override

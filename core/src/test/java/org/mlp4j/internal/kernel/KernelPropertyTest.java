@@ -39,7 +39,7 @@ import org.mlp4j.Activation;
 class KernelPropertyTest {
 
     /** Sizes around 128-, 256- and 512-bit lane counts (4, 8, 16 floats), register blocks and the k-chunk 128. */
-    static final int[] EDGE = {1, 3, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65, 100, 127, 129, 255, 257, 300};
+    static final int[] EDGE = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65, 100, 127, 129, 255, 257, 300};
     static final double U = Math.scalb(1.0, -24);
 
     // ---------------------------------------------------------------------------------------------------

@@ -146,7 +146,7 @@ public final class TierProbe {
         Kernels vector = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
                 ? (Kernels) Class.forName("org.mlp4j.internal.vector.VectorKernels").getField("INSTANCE").get(null)
                 : null;
-        int[] rowsList = {1, 3, 4, 5, 8, 10, 15, 16, 17, 31, 32, 33, 48, 63, 64, 65, 100, 129};
+        int[] rowsList = {1, 2, 3, 4, 5, 8, 10, 15, 16, 17, 31, 32, 33, 48, 63, 64, 65, 100, 129};
         int[] colsList = {1, 2, 7, 16, 33, 64};
         int[] batchList = {1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 16, 17};
         Activation[] acts = Activation.values();
