@@ -46,6 +46,10 @@ public final class GradientEngine {
     // phase-2 tasks of the layers with trainable parameters, and the lowest such layer (when skipFrozen)
     private final int[] activeLayer;
     private final int[] activeStart;
+    // phase 2's sums of squares of the trainable gradient it wrote, per task (the step's norm, in task order)
+    private final double[] taskSquares;
+    // where each active phase-2 task's weight rows start in the parameters, then the end of the last task's
+    private final int[] rowTaskOffset;
     private int activeCount;
     private int lowestActive;
     private int frozenVersion = -1;
@@ -99,6 +103,8 @@ public final class GradientEngine {
         this.skipFrozen = skipFrozen;
         this.activeLayer = new int[layers];
         this.activeStart = new int[layers + 1];
+        this.rowTaskOffset = new int[rowBlockStart[layers] + 1];
+        this.taskSquares = new double[rowBlockStart[layers]];
         refreshActiveLayers();
         ensureCapacity(Checks.positive("batchSize", initialBatch));
     }
@@ -116,6 +122,14 @@ public final class GradientEngine {
             }
         }
         activeCount = n;
+        for (int i = 0, task = 0; i < n; i++) {
+            int l = activeLayer[i];
+            int in = layout.inputs(l);
+            for (int r0 = 0; r0 < layout.outputs(l); r0 += ROW_BLOCK, task++) {
+                rowTaskOffset[task] = layout.weightOffset(l) + r0 * in;
+                rowTaskOffset[task + 1] = layout.weightOffset(l) + layout.outputs(l) * in;
+            }
+        }
         frozenVersion = model.trainableVersion();
     }
 
@@ -181,7 +195,8 @@ public final class GradientEngine {
             refreshActiveLayers();
         }
         team.run(sampleBody, sampleBlocks, inline);
-        team.run(rowBody, activeStart[activeCount], inline);
+        // by parameter offset: the thread that writes a part of the gradient is the one that updates that part
+        team.run(rowBody, activeStart[activeCount], inline, rowTaskOffset);
         double loss = 0;
         for (int s = 0; s < sampleBlocks; s++) {
             loss += blockLoss[s];
@@ -236,8 +251,31 @@ public final class GradientEngine {
         int rows = Math.min(ROW_BLOCK, out - r0);
         float[] prev = l == 0 ? x : buffers.a[l - 1];
         int prevOff = l == 0 ? xOff : 0;
-        kernels.gemmWeightGradient(buffers.dz[l], r0, out, batch, prev, prevOff, rows, in, gradients,
-                layout.weightOffset(l) + r0 * in, layout.biasOffset(l) + r0);
+        int gw = layout.weightOffset(l) + r0 * in;
+        int gb = layout.biasOffset(l) + r0;
+        kernels.gemmWeightGradient(buffers.dz[l], r0, out, batch, prev, prevOff, rows, in, gradients, gw, gb);
+        // the norm's share of this block while it is in cache (a serial pass over the whole gradient after
+        // phase 2 also pulled the other core's half across)
+        double sq = 0;
+        if (model.weightsTrainable(l)) {
+            sq += kernels.sumOfSquares(gradients, gw, rows * in);
+        }
+        if (model.biasTrainable(l)) {
+            sq += kernels.sumOfSquares(gradients, gb, rows);
+        }
+        taskSquares[task] = sq;
+    }
+
+    /**
+     * The sum of squares of the trainable part of the last {@link #compute}'s gradient: per weight-row block
+     * (its weights, then its bias), added in block order, whatever the thread count.
+     */
+    public double gradientSquares() {
+        double s = 0;
+        for (int t = 0; t < activeStart[activeCount]; t++) {
+            s += taskSquares[t];
+        }
+        return s;
     }
 
     private long countCorrect(float[] logits, int s0, int n, int out, int tw) {

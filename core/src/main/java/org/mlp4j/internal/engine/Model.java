@@ -270,7 +270,7 @@ public final class Model {
             synchronized (this) {
                 int v = version;
                 if (packedVersion != v) {
-                    team.run(packBody, packed.packTasks(), inline);
+                    team.run(packBody, packed.packTasks(), inline, packed.packTaskParamOffsets());
                     packedVersion = v;
                 }
             }

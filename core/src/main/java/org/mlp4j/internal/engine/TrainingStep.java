@@ -45,6 +45,7 @@ public final class TrainingStep {
     private double clipNorm = Double.POSITIVE_INFINITY;
     private int chunkVersion = -1;
     private int[] chunkFrom = new int[0];
+    private int[] chunkOffsets = new int[1]; // chunkFrom and the end of the last chunk: WorkerTeam affinity
     private int[] chunkLen = new int[0];
     private boolean[] chunkFinite = new boolean[0];
     private double lastGradientNorm = Double.NaN;
@@ -89,14 +90,7 @@ public final class TrainingStep {
         if (!Double.isFinite(loss)) {
             throw new DivergedException("the loss", loss);
         }
-        float[] g = engine.gradients();
-        Kernels k = model.kernels();
-        int[] seg = model.trainableSegments();
-        double squares = 0;
-        for (int i = 0; i < seg.length; i += 2) {
-            squares += k.sumOfSquares(g, seg[i], seg[i + 1] - seg[i]);
-        }
-        double norm = Math.sqrt(squares);
+        double norm = Math.sqrt(engine.gradientSquares());
         if (!Double.isFinite(norm)) {
             throw new DivergedException("the gradient norm", norm);
         }
@@ -108,7 +102,7 @@ public final class TrainingStep {
         this.update = u;
         u.begin(p.length);
         try {
-            team.run(updateBody, chunkFrom.length, false);
+            team.run(updateBody, chunkFrom.length, false, chunkOffsets);
         } finally {
             this.update = null;
         }
@@ -169,6 +163,8 @@ public final class TrainingStep {
                 c++;
             }
         }
+        chunkOffsets = java.util.Arrays.copyOf(chunkFrom, count + 1);
+        chunkOffsets[count] = count == 0 ? 0 : chunkFrom[count - 1] + chunkLen[count - 1];
         chunkVersion = model.trainableVersion();
     }
 

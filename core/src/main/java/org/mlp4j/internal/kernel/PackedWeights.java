@@ -17,6 +17,8 @@ public final class PackedWeights {
     private final int[] taskLayer;
     private final int[] taskFrom;
     private final int[] taskTo;
+    // where each task's weights start in the parameters, and the end of the last (WorkerTeam affinity)
+    private final int[] taskParamOffset;
 
     /**
      * Weights per packing task: the MNIST net's 784x256 layer splits into 8 tasks at 512 bits, enough for
@@ -50,11 +52,14 @@ public final class PackedWeights {
         taskLayer = new int[tasks];
         taskFrom = new int[tasks];
         taskTo = new int[tasks];
+        taskParamOffset = new int[tasks + 1];
         for (int l = 0, t = 0; l < layout.layerCount(); l++) {
             for (int r = 0; r < layout.outputs(l); r += chunk[l], t++) {
                 taskLayer[t] = l;
                 taskFrom[t] = r;
                 taskTo[t] = Math.min(layout.outputs(l), r + chunk[l]);
+                taskParamOffset[t] = layout.weightOffset(l) + r * layout.inputs(l);
+                taskParamOffset[t + 1] = layout.weightOffset(l) + layout.outputs(l) * layout.inputs(l);
             }
         }
     }
@@ -62,6 +67,14 @@ public final class PackedWeights {
     /** The packed values (tests compare packs). */
     float[] values() {
         return packed;
+    }
+
+    /**
+     * Where task {@code i}'s weights start in the flat parameters ({@code [packTasks()]}: the end of the last
+     * task's), ascending: the offsets for {@code WorkerTeam.run}'s affinity. Shared; do not modify.
+     */
+    public int[] packTaskParamOffsets() {
+        return taskParamOffset;
     }
 
     /** Number of independent parts of {@link #pack}, for {@link #packTask}. */
