@@ -50,6 +50,37 @@ class WorkerTeamTest {
     }
 
     @Test
+    void phasesWithDataOffsetsRunEveryIndexExactlyOnce() throws Exception {
+        for (int helpers = 1; helpers <= 3; helpers++) {
+            ForkJoinPool pool = new ForkJoinPool(helpers);
+            try {
+                WorkerTeam team = new WorkerTeam(pool, helpers);
+                SplittableRandom rnd = new SplittableRandom(helpers);
+                AtomicIntegerArray runs = new AtomicIntegerArray(64);
+                team.begin();
+                for (int p = 0; p < 300; p++) {
+                    int count = 1 + rnd.nextInt(64);
+                    // ascending offsets with uneven (and empty) gaps, so that some parts hold no index at all
+                    int[] offset = new int[count + 1];
+                    for (int i = 1; i <= count; i++) {
+                        offset[i] = offset[i - 1] + (rnd.nextInt(4) == 0 ? rnd.nextInt(1000) : rnd.nextInt(3));
+                    }
+                    for (int i = 0; i < 64; i++) {
+                        runs.set(i, 0);
+                    }
+                    team.run(i -> runs.incrementAndGet(i), count, false, offset);
+                    for (int i = 0; i < 64; i++) {
+                        assertEquals(i < count ? 1 : 0, runs.get(i), helpers + " helpers, phase " + p + " index " + i);
+                    }
+                }
+                team.end();
+            } finally {
+                pool.shutdown();
+            }
+        }
+    }
+
+    @Test
     void aFailureOnAnyThreadReachesTheCaller() {
         ForkJoinPool pool = new ForkJoinPool(2);
         try {
