@@ -277,6 +277,22 @@ public final class Model {
         }
     }
 
+    /** The packed copy itself, for a training step that repacks the rows it updates ({@link #markPacked}). */
+    public PackedWeights packedWeights() {
+        return packed;
+    }
+
+    /**
+     * Declares the packed copy current for parameter version {@code v}: a training step that packed every row
+     * it changed (the others were packed at the step's start) calls this right after
+     * {@link #parametersChanged()}. No effect unless {@code v} is the current version.
+     */
+    public synchronized void markPacked(int v) {
+        if (version == v) {
+            packedVersion = v;
+        }
+    }
+
     private synchronized void repack() {
         int v = version;
         if (packedVersion == v) {

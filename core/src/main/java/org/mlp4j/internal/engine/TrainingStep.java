@@ -1,18 +1,23 @@
 package org.mlp4j.internal.engine;
 
+import org.mlp4j.ParameterLayout;
 import org.mlp4j.internal.kernel.Kernels;
+import org.mlp4j.internal.kernel.PackedWeights;
 
 /**
  * One optimizer step: loss and gradient through the {@link GradientEngine}, divergence checks, clipping by
  * global norm, the parallel update of the trainable parameters, and undo when an update overflows.
  *
- * <p>The update runs in chunks of {@link #UPDATE_CHUNK} parameters within each trainable segment of the
- * model (all parameters unless some are frozen): chunks are fixed by the model, never by the thread count,
- * and the rules are elementwise, so results are bit-identical for any thread count.
+ * <p>The update runs in the parts of the model's packing ({@link PackedWeights#packTask}: whole panels of
+ * output rows, their weights and biases), skipping frozen ones: each task updates its rows' trainable
+ * parameters and packs those rows right away, while they are in cache, so the next step needs no pack of its
+ * own. Measured on 2 cores (Zen 4, 2026-12-02): the separate pack phase took ~100 us of a 1.7 ms batch-256
+ * step and ~100 of a 0.4 ms batch-32 step. Tasks are fixed by the model, never by the thread count, and the
+ * rules are elementwise, so results are bit-identical for any thread count.
  */
 public final class TrainingStep {
-    /** Parameter chunk per parallel update task; smaller models update inline. */
-    static final int UPDATE_CHUNK = 1 << 16;
+    /** Models with fewer parameters update on the calling thread: a phase hand-off costs more. */
+    static final int INLINE_PARAMETERS = 1 << 16;
 
     /** A non-finite loss, gradient norm or updated parameter; the step was not applied or was undone. */
     public static final class DivergedException extends RuntimeException {
@@ -44,9 +49,13 @@ public final class TrainingStep {
     private final float[] previousParameters;
     private double clipNorm = Double.POSITIVE_INFINITY;
     private int chunkVersion = -1;
-    private int[] chunkFrom = new int[0];
-    private int[] chunkOffsets = new int[1]; // chunkFrom and the end of the last chunk: WorkerTeam affinity
-    private int[] chunkLen = new int[0];
+    // the update tasks: pack task, and its weight and bias ranges (length 0 where frozen)
+    private int[] chunkTask = new int[0];
+    private int[] weightFrom = new int[0];
+    private int[] weightLen = new int[0];
+    private int[] biasFrom = new int[0];
+    private int[] biasLen = new int[0];
+    private int[] chunkOffsets = new int[1]; // where each task's weights start, then an end: WorkerTeam affinity
     private boolean[] chunkFinite = new boolean[0];
     private double lastGradientNorm = Double.NaN;
     // the step in flight, read by the update tasks
@@ -102,23 +111,26 @@ public final class TrainingStep {
         this.update = u;
         u.begin(p.length);
         try {
-            team.run(updateBody, chunkFrom.length, false, chunkOffsets);
+            team.run(updateBody, chunkTask.length, p.length < INLINE_PARAMETERS, chunkOffsets);
         } finally {
             this.update = null;
+            model.parametersChanged(); // also after a failed task: the packed copy is stale then
         }
         u.end();
-        model.parametersChanged();
-        for (int c = 0; c < chunkFrom.length; c++) {
+        for (int c = 0; c < chunkTask.length; c++) {
             if (!chunkFinite[c]) {
                 // A finite gradient can still overflow a float parameter (huge learning rate): undo the step.
                 float bad = firstNonFinite(p);
-                for (int d = 0; d < chunkFrom.length; d++) {
-                    System.arraycopy(previousParameters, chunkFrom[d], p, chunkFrom[d], chunkLen[d]);
+                for (int d = 0; d < chunkTask.length; d++) {
+                    System.arraycopy(previousParameters, weightFrom[d], p, weightFrom[d], weightLen[d]);
+                    System.arraycopy(previousParameters, biasFrom[d], p, biasFrom[d], biasLen[d]);
                 }
                 model.parametersChanged();
                 throw new DivergedException("an updated parameter", bad);
             }
         }
+        // every changed row was packed by its task; frozen rows were packed when this step began
+        model.markPacked(model.version());
         return loss;
     }
 
@@ -146,25 +158,38 @@ public final class TrainingStep {
         if (chunkVersion == model.trainableVersion()) {
             return;
         }
-        int[] seg = model.trainableSegments();
+        PackedWeights pw = model.packedWeights();
+        ParameterLayout layout = model.layout();
+        int tasks = pw.packTasks();
         int count = 0;
-        for (int i = 0; i < seg.length; i += 2) {
-            int len = seg[i + 1] - seg[i];
-            count += len / UPDATE_CHUNK + (len % UPDATE_CHUNK == 0 ? 0 : 1);
+        for (int t = 0; t < tasks; t++) {
+            int l = pw.packTaskLayer(t);
+            count += model.weightsTrainable(l) || model.biasTrainable(l) ? 1 : 0;
         }
-        chunkFrom = new int[count];
-        chunkLen = new int[count];
+        chunkTask = new int[count];
+        weightFrom = new int[count];
+        weightLen = new int[count];
+        biasFrom = new int[count];
+        biasLen = new int[count];
         chunkFinite = new boolean[count];
-        int c = 0;
-        for (int i = 0; i < seg.length; i += 2) {
-            for (int off = seg[i]; off < seg[i + 1]; off += UPDATE_CHUNK) {
-                chunkFrom[c] = off;
-                chunkLen[c] = Math.min(UPDATE_CHUNK, seg[i + 1] - off);
-                c++;
+        chunkOffsets = new int[count + 1];
+        int[] paramOffsets = pw.packTaskParamOffsets();
+        for (int t = 0, c = 0; t < tasks; t++) {
+            int l = pw.packTaskLayer(t);
+            if (!model.weightsTrainable(l) && !model.biasTrainable(l)) {
+                continue;
             }
+            int from = pw.packTaskFrom(t);
+            int rows = pw.packTaskTo(t) - from;
+            chunkTask[c] = t;
+            weightFrom[c] = layout.weightOffset(l) + from * layout.inputs(l);
+            weightLen[c] = model.weightsTrainable(l) ? rows * layout.inputs(l) : 0;
+            biasFrom[c] = layout.biasOffset(l) + from;
+            biasLen[c] = model.biasTrainable(l) ? rows : 0;
+            chunkOffsets[c] = paramOffsets[t];
+            chunkOffsets[c + 1] = paramOffsets[t + 1];
+            c++;
         }
-        chunkOffsets = java.util.Arrays.copyOf(chunkFrom, count + 1);
-        chunkOffsets[count] = count == 0 ? 0 : chunkFrom[count - 1] + chunkLen[count - 1];
         chunkVersion = model.trainableVersion();
     }
 
@@ -179,15 +204,23 @@ public final class TrainingStep {
 
     private void updateChunk(int chunk) {
         float[] g = engine.gradients();
-        int off = chunkFrom[chunk];
-        int len = chunkLen[chunk];
+        float[] p = model.parameters();
+        boolean finite = updateRange(p, g, weightFrom[chunk], weightLen[chunk]);
+        finite &= updateRange(p, g, biasFrom[chunk], biasLen[chunk]);
+        chunkFinite[chunk] = finite;
+        model.packedWeights().packTask(chunkTask[chunk], p); // the rows just updated, still in cache
+    }
+
+    private boolean updateRange(float[] p, float[] g, int off, int len) {
+        if (len == 0) {
+            return true;
+        }
         Kernels k = model.kernels();
         if (gradScale != 1f) {
             k.scale(g, off, len, gradScale);
         }
-        float[] p = model.parameters();
         System.arraycopy(p, off, previousParameters, off, len);
         update.apply(k, p, g, off, len);
-        chunkFinite[chunk] = k.allFinite(p, off, len);
+        return k.allFinite(p, off, len);
     }
 }

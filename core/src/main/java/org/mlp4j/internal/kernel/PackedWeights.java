@@ -77,6 +77,21 @@ public final class PackedWeights {
         return taskParamOffset;
     }
 
+    /** The layer whose rows {@link #packTask}{@code (task)} packs. */
+    public int packTaskLayer(int task) {
+        return taskLayer[task];
+    }
+
+    /** The first output row {@link #packTask}{@code (task)} packs. */
+    public int packTaskFrom(int task) {
+        return taskFrom[task];
+    }
+
+    /** The end (exclusive) of the output rows {@link #packTask}{@code (task)} packs. */
+    public int packTaskTo(int task) {
+        return taskTo[task];
+    }
+
     /** Number of independent parts of {@link #pack}, for {@link #packTask}. */
     public int packTasks() {
         return taskLayer.length;
