@@ -471,7 +471,7 @@ def main():
     packs = [r for r in rows if r["bench"] == "GemmBenchmark.packWeights"]
     if packs:
         w("Packing a layer for `gemmForward` (`GemmBenchmark.packWeights`; inference packs once per parameter "
-          "version, training once per step, included in `TrainingBenchmark.step`):")
+          "version; a training step repacks the rows each update task has changed, inside `TrainingBenchmark.step`):")
         w("")
         w("| layer in×out | kernels | batch (unused) | min | median | B/op |")
         w("|---|---|---|---|---|---|")

@@ -15,8 +15,9 @@ import org.mlp4j.internal.kernel.PackedWeights;
  *
  * <p>Every forward pass (single sample, batch, training) reads the weights packed for the broadcast-form
  * GEMM ({@link PackedWeights}). The packed copy is rebuilt lazily after any parameter change:
- * {@link #version} counts changes, {@link #packedVersion} the copy's state; a training step packs once
- * before its parallel phase ({@link #ensurePacked()}). Thread safety: while no training step or parameter write runs, any number of threads may run
+ * {@link #version} counts changes, {@link #packedVersion} the copy's state. A training step repacks the rows
+ * it updates inside its update tasks and then declares the copy current ({@link #markPacked}); any other
+ * change is packed by the next forward pass ({@link #ensurePacked()}). Thread safety: while no training step or parameter write runs, any number of threads may run
  * the inference forms concurrently, each with its own buffers.
  */
 public final class Model {
@@ -250,9 +251,8 @@ public final class Model {
     }
 
     /**
-     * The packed weights of the current parameters, packed first if they changed since the last pack. A
-     * training step calls this once before its parallel phase, so the pack (part of the step's cost) never
-     * runs inside a task.
+     * The packed weights of the current parameters, packed first if they changed since the last pack (a
+     * training step calls the parallel form once before its phases, so a pack never runs inside a task).
      */
     public PackedWeights ensurePacked() {
         if (packedVersion != version) {
