@@ -53,6 +53,43 @@ class TrainerTest {
         }
     }
 
+    /**
+     * A training step repacks, inside its update tasks, only the rows it changed and then declares the packed
+     * copy current: predictions after steps with a layer's weights or bias frozen must equal those of a copy
+     * packed from scratch, bit for bit, on 1 and 2 threads.
+     */
+    @Test
+    void predictionsAfterStepsUseTheUpdatedWeights() {
+        SplittableRandom rnd = new SplittableRandom(7);
+        int in = 40;
+        float[] x = new float[64 * in];
+        float[] y = new float[64];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        for (int i = 0; i < y.length; i++) {
+            y[i] = rnd.nextInt(3);
+        }
+        for (int threads = 1; threads <= 2; threads++) {
+            for (int frozen = -1; frozen < 3; frozen++) {
+                Network net = Network.builder(in).dense(300, Activation.RELU).dense(33, Activation.TANH)
+                        .dense(3, Activation.IDENTITY).loss(Loss.CROSS_ENTROPY).seed(3).build();
+                if (frozen >= 0) {
+                    net.setTrainable(frozen, frozen != 1, frozen == 1); // weights or bias of one layer frozen
+                }
+                try (Trainer t = Trainer.builder(net, Optimizer.sgd(0.05).momentum(0.9)).batchSize(16)
+                        .threads(threads).build()) {
+                    for (int s = 0; s < 6; s++) {
+                        t.step(x, (s % 4) * 16 * in, y, (s % 4) * 16, 16);
+                        float[] got = net.predict(java.util.Arrays.copyOfRange(x, 0, in));
+                        float[] want = net.copy().predict(java.util.Arrays.copyOfRange(x, 0, in));
+                        assertArrayEquals(want, got, "threads " + threads + ", frozen " + frozen + ", step " + s);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void epochBudget() {
         Recorder rec = new Recorder();
