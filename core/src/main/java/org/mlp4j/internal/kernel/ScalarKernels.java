@@ -103,58 +103,40 @@ public final class ScalarKernels implements Kernels {
 
     /**
      * The narrow sum order of {@link Kernels#gemmForwardPacked} (no bias): partial sum {@code p[j]} is the FMA
-     * chain over {@code c = j, j + 16, ...} from zero; the 16 are folded in halves. Vector kernels compute the
-     * same with the chains in lanes (tails padded with zeros, which leave a chain unchanged: a chain started at
-     * +0 is never -0).
+     * chain over {@code c = j, j + 16, ...} from zero; the 16 are folded in halves ({@code p[j] + p[j + 8]},
+     * then {@code + 4}, {@code + 2}, {@code + 1}). Vector kernels compute the same with the chains in lanes
+     * (tails padded with zeros, which leave a chain unchanged: a chain started at +0 is never -0).
      */
     public static float narrowDot(float[] a, int ai, float[] w, int wi, int cols) {
-        float t0 = chain(a, ai, w, wi, cols, 0) + chain(a, ai, w, wi, cols, 8);
-        float t1 = chain(a, ai, w, wi, cols, 1) + chain(a, ai, w, wi, cols, 9);
-        float t2 = chain(a, ai, w, wi, cols, 2) + chain(a, ai, w, wi, cols, 10);
-        float t3 = chain(a, ai, w, wi, cols, 3) + chain(a, ai, w, wi, cols, 11);
-        float t4 = chain(a, ai, w, wi, cols, 4) + chain(a, ai, w, wi, cols, 12);
-        float t5 = chain(a, ai, w, wi, cols, 5) + chain(a, ai, w, wi, cols, 13);
-        float t6 = chain(a, ai, w, wi, cols, 6) + chain(a, ai, w, wi, cols, 14);
-        float t7 = chain(a, ai, w, wi, cols, 7) + chain(a, ai, w, wi, cols, 15);
-        return fold(t0, t1, t2, t3, t4, t5, t6, t7);
+        return narrowSum(a, ai, w, null, wi, cols);
     }
 
     /** {@link #narrowDot} over bfloat16 weights, each widened exactly to float. */
     public static float narrowDotBf16(float[] a, int ai, short[] w, int wi, int cols) {
-        float t0 = chain(a, ai, w, wi, cols, 0) + chain(a, ai, w, wi, cols, 8);
-        float t1 = chain(a, ai, w, wi, cols, 1) + chain(a, ai, w, wi, cols, 9);
-        float t2 = chain(a, ai, w, wi, cols, 2) + chain(a, ai, w, wi, cols, 10);
-        float t3 = chain(a, ai, w, wi, cols, 3) + chain(a, ai, w, wi, cols, 11);
-        float t4 = chain(a, ai, w, wi, cols, 4) + chain(a, ai, w, wi, cols, 12);
-        float t5 = chain(a, ai, w, wi, cols, 5) + chain(a, ai, w, wi, cols, 13);
-        float t6 = chain(a, ai, w, wi, cols, 6) + chain(a, ai, w, wi, cols, 14);
-        float t7 = chain(a, ai, w, wi, cols, 7) + chain(a, ai, w, wi, cols, 15);
-        return fold(t0, t1, t2, t3, t4, t5, t6, t7);
+        return narrowSum(a, ai, null, w, wi, cols);
     }
 
-    /** The last three halvings of the narrow order: {@code t[j] + t[j + 4]}, then {@code + 2}, then {@code + 1}. */
-    private static float fold(float t0, float t1, float t2, float t3, float t4, float t5, float t6, float t7) {
+    /** {@link #narrowDot} over float weights {@code w}, or bfloat16 weights {@code w16} when {@code w} is null. */
+    private static float narrowSum(float[] a, int ai, float[] w, short[] w16, int wi, int cols) {
+        float t0 = chain(a, ai, w, w16, wi, cols, 0) + chain(a, ai, w, w16, wi, cols, 8);
+        float t1 = chain(a, ai, w, w16, wi, cols, 1) + chain(a, ai, w, w16, wi, cols, 9);
+        float t2 = chain(a, ai, w, w16, wi, cols, 2) + chain(a, ai, w, w16, wi, cols, 10);
+        float t3 = chain(a, ai, w, w16, wi, cols, 3) + chain(a, ai, w, w16, wi, cols, 11);
+        float t4 = chain(a, ai, w, w16, wi, cols, 4) + chain(a, ai, w, w16, wi, cols, 12);
+        float t5 = chain(a, ai, w, w16, wi, cols, 5) + chain(a, ai, w, w16, wi, cols, 13);
+        float t6 = chain(a, ai, w, w16, wi, cols, 6) + chain(a, ai, w, w16, wi, cols, 14);
+        float t7 = chain(a, ai, w, w16, wi, cols, 7) + chain(a, ai, w, w16, wi, cols, 15);
         float u0 = t0 + t4;
         float u1 = t1 + t5;
         float u2 = t2 + t6;
         float u3 = t3 + t7;
-        float v0 = u0 + u2;
-        float v1 = u1 + u3;
-        return v0 + v1;
+        return (u0 + u2) + (u1 + u3);
     }
 
-    private static float chain(float[] a, int ai, float[] w, int wi, int cols, int j) {
+    private static float chain(float[] a, int ai, float[] w, short[] w16, int wi, int cols, int j) {
         float s = 0f;
         for (int c = j; c < cols; c += DOT_CHUNK) {
-            s = Math.fma(a[ai + c], w[wi + c], s);
-        }
-        return s;
-    }
-
-    private static float chain(float[] a, int ai, short[] w, int wi, int cols, int j) {
-        float s = 0f;
-        for (int c = j; c < cols; c += DOT_CHUNK) {
-            s = Math.fma(a[ai + c], Bf16.toFloat(w[wi + c]), s);
+            s = Math.fma(a[ai + c], w != null ? w[wi + c] : Bf16.toFloat(w16[wi + c]), s);
         }
         return s;
     }

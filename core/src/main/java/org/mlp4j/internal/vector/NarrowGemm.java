@@ -81,42 +81,19 @@ final class NarrowGemm {
 
     static void forward(float[] a, int aOff, int batch, float[] p, int pOff, int rows, int cols, float[] z, int zOff,
                         float[] out, int oOff, Activation act, float slope) {
-        int cp = paddedCols(cols);
-        int full = cols / DOT_CHUNK * DOT_CHUNK;
-        float[] tail = full < cols ? TAIL.get() : null;
-        float[] pre = z != null ? z : out;
-        int preOff = z != null ? zOff : oOff;
-        int bi = pOff + rows * cp;
-        for (int b = 0; b < batch; ) {
-            int n = batch - b >= SAMPLES ? SAMPLES : 1;
-            int ai = aOff + b * cols;
-            if (tail != null) {
-                copyTails(a, ai, cols, full, n, tail);
-            }
-            for (int r = 0; r < rows; r++) {
-                int wi = pOff + r * cp;
-                int oi = preOff + b * rows + r;
-                if (n == SAMPLES) {
-                    switch (L) {
-                        case 16: NarrowTiles.d4x16(a, ai, cols, full, tail, p, wi, p[bi + r], pre, oi, rows); break;
-                        case 8: NarrowTiles.d4x8(a, ai, cols, full, tail, p, wi, p[bi + r], pre, oi, rows); break;
-                        default: NarrowTiles.d4x4(a, ai, cols, full, tail, p, wi, p[bi + r], pre, oi, rows); break;
-                    }
-                } else {
-                    switch (L) {
-                        case 16: NarrowTiles.d1x16(a, ai, cols, full, tail, p, wi, p[bi + r], pre, oi, rows); break;
-                        case 8: NarrowTiles.d1x8(a, ai, cols, full, tail, p, wi, p[bi + r], pre, oi, rows); break;
-                        default: NarrowTiles.d1x4(a, ai, cols, full, tail, p, wi, p[bi + r], pre, oi, rows); break;
-                    }
-                }
-            }
-            b += n;
-        }
-        VectorOps.activationForward(act, slope, pre, preOff, out, oOff, batch * rows);
+        run(a, aOff, batch, p, null, pOff, p, pOff + rows * paddedCols(cols), rows, cols, z, zOff, out, oOff, act,
+                slope);
     }
 
     static void forwardBf16(float[] a, int aOff, int batch, short[] p, int pOff, float[] bias, int bOff, int rows,
                             int cols, float[] z, int zOff, float[] out, int oOff, Activation act, float slope) {
+        run(a, aOff, batch, null, p, pOff, bias, bOff, rows, cols, z, zOff, out, oOff, act, slope);
+    }
+
+    /** Both weight types: float weights {@code p}, or bfloat16 weights {@code p16} when {@code p} is null. */
+    private static void run(float[] a, int aOff, int batch, float[] p, short[] p16, int pOff, float[] bias, int bOff,
+                            int rows, int cols, float[] z, int zOff, float[] out, int oOff, Activation act,
+                            float slope) {
         int cp = paddedCols(cols);
         int full = cols / DOT_CHUNK * DOT_CHUNK;
         float[] tail = full < cols ? TAIL.get() : null;
@@ -132,23 +109,47 @@ final class NarrowGemm {
                 int wi = pOff + r * cp;
                 int oi = preOff + b * rows + r;
                 float br = bias[bOff + r];
-                if (n == SAMPLES) {
-                    switch (L) {
-                        case 16: NarrowTiles.d4x16b(a, ai, cols, full, tail, p, wi, br, pre, oi, rows); break;
-                        case 8: NarrowTiles.d4x8b(a, ai, cols, full, tail, p, wi, br, pre, oi, rows); break;
-                        default: NarrowTiles.d4x4b(a, ai, cols, full, tail, p, wi, br, pre, oi, rows); break;
-                    }
+                if (p != null) {
+                    tile(n, a, ai, cols, full, tail, p, wi, br, pre, oi, rows);
                 } else {
-                    switch (L) {
-                        case 16: NarrowTiles.d1x16b(a, ai, cols, full, tail, p, wi, br, pre, oi, rows); break;
-                        case 8: NarrowTiles.d1x8b(a, ai, cols, full, tail, p, wi, br, pre, oi, rows); break;
-                        default: NarrowTiles.d1x4b(a, ai, cols, full, tail, p, wi, br, pre, oi, rows); break;
-                    }
+                    tileBf16(n, a, ai, cols, full, tail, p16, wi, br, pre, oi, rows);
                 }
             }
             b += n;
         }
         VectorOps.activationForward(act, slope, pre, preOff, out, oOff, batch * rows);
+    }
+
+    private static void tile(int n, float[] a, int ai, int as, int full, float[] tail, float[] w, int wi, float br,
+                             float[] out, int oi, int os) {
+        if (n == SAMPLES) {
+            switch (L) {
+                case 16: NarrowTiles.d4x16(a, ai, as, full, tail, w, wi, br, out, oi, os); return;
+                case 8: NarrowTiles.d4x8(a, ai, as, full, tail, w, wi, br, out, oi, os); return;
+                default: NarrowTiles.d4x4(a, ai, as, full, tail, w, wi, br, out, oi, os); return;
+            }
+        }
+        switch (L) {
+            case 16: NarrowTiles.d1x16(a, ai, as, full, tail, w, wi, br, out, oi, os); return;
+            case 8: NarrowTiles.d1x8(a, ai, as, full, tail, w, wi, br, out, oi, os); return;
+            default: NarrowTiles.d1x4(a, ai, as, full, tail, w, wi, br, out, oi, os); return;
+        }
+    }
+
+    private static void tileBf16(int n, float[] a, int ai, int as, int full, float[] tail, short[] w, int wi,
+                                 float br, float[] out, int oi, int os) {
+        if (n == SAMPLES) {
+            switch (L) {
+                case 16: NarrowTiles.d4x16b(a, ai, as, full, tail, w, wi, br, out, oi, os); return;
+                case 8: NarrowTiles.d4x8b(a, ai, as, full, tail, w, wi, br, out, oi, os); return;
+                default: NarrowTiles.d4x4b(a, ai, as, full, tail, w, wi, br, out, oi, os); return;
+            }
+        }
+        switch (L) {
+            case 16: NarrowTiles.d1x16b(a, ai, as, full, tail, w, wi, br, out, oi, os); return;
+            case 8: NarrowTiles.d1x8b(a, ai, as, full, tail, w, wi, br, out, oi, os); return;
+            default: NarrowTiles.d1x4b(a, ai, as, full, tail, w, wi, br, out, oi, os); return;
+        }
     }
 
     /** Sample s's input tail {@code a[.., full..cols)} to {@code tail[16 s ..]}, zero-padded to 16 floats. */
