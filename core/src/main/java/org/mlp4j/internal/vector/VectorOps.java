@@ -4,6 +4,7 @@ import static org.mlp4j.internal.vector.VectorShape.LANES;
 import static org.mlp4j.internal.vector.VectorShape.SPECIES;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import org.mlp4j.Activation;
 import org.mlp4j.internal.kernel.ActivationMath;
@@ -36,6 +37,11 @@ final class VectorOps {
                     v.blend(v.mul(slope), v.compare(VectorOperators.LE, 0f)).intoArray(dst, dstOff + i);
                 }
                 break;
+            case SIGMOID:
+                for (; i < bound; i += LANES) {
+                    sigmoid(FloatVector.fromArray(SPECIES, src, srcOff + i)).intoArray(dst, dstOff + i);
+                }
+                break;
             case IDENTITY:
             case SOFTMAX:
                 if (src != dst || srcOff != dstOff) {
@@ -48,6 +54,28 @@ final class VectorOps {
         for (; i < len; i++) {
             dst[dstOff + i] = ActivationMath.apply(act, src[srcOff + i], slope);
         }
+    }
+
+    /** {@link ActivationMath#sigmoid} lane by lane: the same float operations in the same order. */
+    static FloatVector sigmoid(FloatVector z) {
+        FloatVector x = z.abs().neg().max(ActivationMath.EXP_MIN);
+        FloatVector f = x.fma(ActivationMath.LOG2E, ActivationMath.EXP_ROUND);
+        FloatVector n = f.sub(ActivationMath.EXP_ROUND);
+        IntVector ni = f.reinterpretAsInts().sub(ActivationMath.EXP_ROUND_BITS);
+        FloatVector r = n.fma(FloatVector.broadcast(SPECIES, -ActivationMath.LN2_HI), x);
+        r = n.fma(FloatVector.broadcast(SPECIES, -ActivationMath.LN2_LO), r);
+        FloatVector p = r.fma(ActivationMath.EXP_P0, ActivationMath.EXP_P1); // EXP_P0 * r + EXP_P1
+        p = p.fma(r, FloatVector.broadcast(SPECIES, ActivationMath.EXP_P2));
+        p = p.fma(r, FloatVector.broadcast(SPECIES, ActivationMath.EXP_P3));
+        p = p.fma(r, FloatVector.broadcast(SPECIES, ActivationMath.EXP_P4));
+        p = p.fma(r, FloatVector.broadcast(SPECIES, ActivationMath.EXP_P5));
+        p = p.fma(r.mul(r), r.add(1f));
+        IntVector half = ni.lanewise(VectorOperators.ASHR, 1);
+        FloatVector s1 = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector s2 = ni.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector t = p.mul(s1).mul(s2);
+        FloatVector num = FloatVector.broadcast(SPECIES, 1f).blend(t, z.compare(VectorOperators.LT, 0f));
+        return num.div(t.add(1f));
     }
 
     /**
