@@ -46,9 +46,6 @@ final class PackedGemm {
 
     private static final int PACK_KB = 16;
 
-    /** Whether {@link PackTranspose} has a transpose of this width. */
-    private static final boolean TRANSPOSE = LANES == 16 || LANES == 8 || LANES == 4;
-
     /** {@code j * cols} for the rows j of a panel: the gather offsets of {@link #pack}. */
     private static final ThreadLocal<int[]> GATHER = ThreadLocal.withInitial(() -> new int[2 * LANES]);
 
@@ -107,30 +104,24 @@ final class PackedGemm {
         int[] rowStarts = null;
         for (int r0 = rowFrom, p = dstOff + rowFrom / nrf * panelSize; r0 < rowTo; r0 += nrf, p += panelSize) {
             int n = Math.min(nrf, rows - r0);
-            // A whole panel: LANES x LANES blocks transposed in registers (PackTranspose), the k tail (cols mod
-            // LANES) gathered one vector per k and LANES rows. Against the element-by-element copy below:
-            // 784x256 104 -> 39 us (gathers alone: 74), 256x128 17.0 -> 5.3 us (Zen 5, 512-bit, JDK 17, min of
-            // 200 x 5 calls, 2026-12-02); training packs every step, in its update tasks.
+            // A whole panel: each k's nrf weights gathered, one vector per LANES rows, stored whole. Against the
+            // element-by-element copy below: 784x256 110 -> 74 us, 256x128 18.0 -> 11.7 us (Zen 5, 512-bit,
+            // JDK 17, min of 200 x 5 calls, 2026-12-02); training packs every step, in its update tasks.
+            // In-register 16 x 16 transposes (lane permutations and blends) measured 39 / 5.3 us, but in one of
+            // nine TrainingBenchmark forks the step then allocated 1.48 MB per call, about 16 boxed vectors per
+            // transpose: most likely C2 left some of that method's 160 Vector API calls out of line. One gather
+            // per vector keeps the code small.
             if (n == nrf) {
-                int kBlocks = TRANSPOSE ? cols / LANES * LANES : 0;
-                for (int v = 0; v < nrf; v += LANES) {
-                    int src = wOff + (r0 + v) * cols;
-                    for (int k0 = 0; k0 < kBlocks; k0 += LANES) {
-                        transpose(w, src + k0, cols, dst, p + k0 * nrf + v, nrf);
+                if (rowStarts == null) {
+                    rowStarts = GATHER.get();
+                    for (int j = 0; j < rowStarts.length; j++) {
+                        rowStarts[j] = j * cols;
                     }
                 }
-                if (kBlocks < cols) {
-                    if (rowStarts == null) {
-                        rowStarts = GATHER.get();
-                        for (int j = 0; j < rowStarts.length; j++) {
-                            rowStarts[j] = j * cols;
-                        }
-                    }
-                    int src = wOff + r0 * cols;
-                    for (int k = kBlocks, d = p + kBlocks * nrf; k < cols; k++, d += nrf) {
-                        for (int v = 0; v < nrf; v += LANES) {
-                            FloatVector.fromArray(SPECIES, w, src + k, rowStarts, v).intoArray(dst, d + v);
-                        }
+                int src = wOff + r0 * cols;
+                for (int k = 0, d = p; k < cols; k++, d += nrf) {
+                    for (int v = 0; v < nrf; v += LANES) {
+                        FloatVector.fromArray(SPECIES, w, src + k, rowStarts, v).intoArray(dst, d + v);
                     }
                 }
                 FloatVector.fromArray(SPECIES, w, bOff + r0).intoArray(dst, p + cols * nrf);
@@ -159,14 +150,6 @@ final class PackedGemm {
                     dst[d] = 0f;
                 }
             }
-        }
-    }
-
-    private static void transpose(float[] w, int src, int cols, float[] dst, int d, int dstStride) {
-        switch (LANES) {
-            case 16: PackTranspose.t16(w, src, cols, dst, d, dstStride); return;
-            case 8: PackTranspose.t8(w, src, cols, dst, d, dstStride); return;
-            default: PackTranspose.t4(w, src, cols, dst, d, dstStride); return;
         }
     }
 
