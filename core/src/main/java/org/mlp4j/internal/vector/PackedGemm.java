@@ -130,9 +130,9 @@ final class PackedGemm {
                 }
                 continue;
             }
-            // Edge panel, element by element. Blocks of KB columns: a block's KB destination lines (KB * nrf floats) stay in L1 while the n rows
-            // are read 64 bytes at a time. Row by row over all k was 3x slower at 784x256 (its 784 lines of
-            // destination, 100 KB, do not fit L1).
+            // Edge panel, element by element. Blocks of KB columns: a block's KB destination lines (KB * nrf
+            // floats) stay in L1 while the n rows are read 64 bytes at a time. Row by row over all k was 3x
+            // slower at 784x256 (its 784 lines of destination, 100 KB, do not fit L1).
             for (int k0 = 0; k0 < cols; k0 += PACK_KB) {
                 int k1 = Math.min(cols, k0 + PACK_KB);
                 for (int j = 0; j < n; j++) {

@@ -38,9 +38,8 @@ final class VectorOps {
                 }
                 break;
             case SIGMOID:
-                for (; i < bound; i += LANES) {
-                    sigmoid(FloatVector.fromArray(SPECIES, src, srcOff + i)).intoArray(dst, dstOff + i);
-                }
+                sigmoid(src, srcOff, dst, dstOff, bound);
+                i = bound;
                 break;
             case IDENTITY:
             case SOFTMAX:
@@ -56,26 +55,33 @@ final class VectorOps {
         }
     }
 
-    /** {@link ActivationMath#sigmoid} lane by lane: the same float operations in the same order. */
-    static FloatVector sigmoid(FloatVector z) {
-        FloatVector x = z.abs().neg().max(ActivationMath.EXP_MIN);
-        FloatVector f = x.fma(ActivationMath.LOG2E, ActivationMath.EXP_ROUND);
-        FloatVector n = f.sub(ActivationMath.EXP_ROUND);
-        IntVector ni = f.reinterpretAsInts().sub(ActivationMath.EXP_ROUND_BITS);
-        FloatVector r = n.fma(FloatVector.broadcast(SPECIES, -ActivationMath.LN2_HI), x);
-        r = n.fma(FloatVector.broadcast(SPECIES, -ActivationMath.LN2_LO), r);
-        FloatVector p = r.fma(ActivationMath.EXP_P0, ActivationMath.EXP_P1); // EXP_P0 * r + EXP_P1
-        p = p.fma(r, FloatVector.broadcast(SPECIES, ActivationMath.EXP_P2));
-        p = p.fma(r, FloatVector.broadcast(SPECIES, ActivationMath.EXP_P3));
-        p = p.fma(r, FloatVector.broadcast(SPECIES, ActivationMath.EXP_P4));
-        p = p.fma(r, FloatVector.broadcast(SPECIES, ActivationMath.EXP_P5));
-        p = p.fma(r.mul(r), r.add(1f));
-        IntVector half = ni.lanewise(VectorOperators.ASHR, 1);
-        FloatVector s1 = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        FloatVector s2 = ni.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        FloatVector t = p.mul(s1).mul(s2);
-        FloatVector num = FloatVector.broadcast(SPECIES, 1f).blend(t, z.compare(VectorOperators.LT, 0f));
-        return num.div(t.add(1f));
+    /**
+     * {@link ActivationMath#sigmoid} lane by lane over {@code len} (a multiple of LANES) elements: the same float
+     * operations in the same order. Loads and stores are inside, so no vector crosses a method boundary (a
+     * vector argument or result of a call C2 leaves out of line is boxed).
+     */
+    private static void sigmoid(float[] src, int srcOff, float[] dst, int dstOff, int len) {
+        for (int i = 0; i < len; i += LANES) {
+            FloatVector z = FloatVector.fromArray(SPECIES, src, srcOff + i);
+            FloatVector x = z.abs().neg().max(ActivationMath.EXP_MIN);
+            FloatVector f = x.fma(ActivationMath.LOG2E, ActivationMath.EXP_ROUND);
+            FloatVector n = f.sub(ActivationMath.EXP_ROUND);
+            IntVector ni = f.reinterpretAsInts().sub(ActivationMath.EXP_ROUND_BITS);
+            FloatVector r = n.fma(FloatVector.broadcast(SPECIES, -ActivationMath.LN2_HI), x);
+            r = n.fma(FloatVector.broadcast(SPECIES, -ActivationMath.LN2_LO), r);
+            FloatVector p = r.fma(ActivationMath.EXP_P0, ActivationMath.EXP_P1); // EXP_P0 * r + EXP_P1
+            p = p.fma(r, FloatVector.broadcast(SPECIES, ActivationMath.EXP_P2));
+            p = p.fma(r, FloatVector.broadcast(SPECIES, ActivationMath.EXP_P3));
+            p = p.fma(r, FloatVector.broadcast(SPECIES, ActivationMath.EXP_P4));
+            p = p.fma(r, FloatVector.broadcast(SPECIES, ActivationMath.EXP_P5));
+            p = p.fma(r.mul(r), r.add(1f));
+            IntVector half = ni.lanewise(VectorOperators.ASHR, 1);
+            FloatVector s1 = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector s2 = ni.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector t = p.mul(s1).mul(s2);
+            FloatVector num = FloatVector.broadcast(SPECIES, 1f).blend(t, z.compare(VectorOperators.LT, 0f));
+            num.div(t.add(1f)).intoArray(dst, dstOff + i);
+        }
     }
 
     /**
