@@ -1,9 +1,7 @@
 package org.mlp4j.internal.vector;
 
 import static org.mlp4j.internal.vector.VectorShape.LANES;
-import static org.mlp4j.internal.vector.VectorShape.SPECIES;
 
-import jdk.incubator.vector.FloatVector;
 import org.mlp4j.Activation;
 import org.mlp4j.internal.kernel.KernelProvider;
 
@@ -45,9 +43,6 @@ final class PackedGemm {
     static final String MR_PROPERTY = "mlp4j.packedGemm.mr";
 
     private static final int PACK_KB = 16;
-
-    /** {@code j * cols} for the rows j of a panel: the gather offsets of {@link #pack}. */
-    private static final ThreadLocal<int[]> GATHER = ThreadLocal.withInitial(() -> new int[2 * LANES]);
 
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[8 * 2 * LANES]);
 
@@ -101,38 +96,11 @@ final class PackedGemm {
         }
         int nrf = panelWidth(rows);
         int panelSize = (cols + 1) * nrf;
-        int[] rowStarts = null;
         for (int r0 = rowFrom, p = dstOff + rowFrom / nrf * panelSize; r0 < rowTo; r0 += nrf, p += panelSize) {
             int n = Math.min(nrf, rows - r0);
-            // A whole panel: each k's nrf weights gathered, one vector per LANES rows, stored whole. Against the
-            // element-by-element copy below: 784x256 110 -> 74 us, 256x128 18.0 -> 11.7 us (Zen 5, 512-bit,
-            // JDK 17, min of 200 x 5 calls, 2026-12-02); training packs every step, in its update tasks.
-            // In-register 16 x 16 transposes (lane permutations and blends) measured 39 / 5.3 us, but in one of
-            // nine TrainingBenchmark forks the step then allocated 1.48 MB per call, about 16 boxed vectors per
-            // transpose: most likely C2 left some of that method's 160 Vector API calls out of line. One gather
-            // per vector keeps the code small.
-            if (n == nrf) {
-                if (rowStarts == null) {
-                    rowStarts = GATHER.get();
-                    for (int j = 0; j < rowStarts.length; j++) {
-                        rowStarts[j] = j * cols;
-                    }
-                }
-                int src = wOff + r0 * cols;
-                for (int k = 0, d = p; k < cols; k++, d += nrf) {
-                    for (int v = 0; v < nrf; v += LANES) {
-                        FloatVector.fromArray(SPECIES, w, src + k, rowStarts, v).intoArray(dst, d + v);
-                    }
-                }
-                FloatVector.fromArray(SPECIES, w, bOff + r0).intoArray(dst, p + cols * nrf);
-                if (nrf > LANES) {
-                    FloatVector.fromArray(SPECIES, w, bOff + r0 + LANES).intoArray(dst, p + cols * nrf + LANES);
-                }
-                continue;
-            }
-            // Edge panel, element by element. Blocks of KB columns: a block's KB destination lines (KB * nrf
-            // floats) stay in L1 while the n rows are read 64 bytes at a time. Row by row over all k was 3x
-            // slower at 784x256 (its 784 lines of destination, 100 KB, do not fit L1).
+            // Blocks of KB columns: a block's KB destination lines (KB * nrf floats) stay in L1 while the n rows
+            // are read 64 bytes at a time. Row by row over all k was 3x slower at 784x256 (its 784 lines of
+            // destination, 100 KB, do not fit L1).
             for (int k0 = 0; k0 < cols; k0 += PACK_KB) {
                 int k1 = Math.min(cols, k0 + PACK_KB);
                 for (int j = 0; j < n; j++) {
