@@ -4,7 +4,7 @@ import org.mlp4j.Activation;
 
 /**
  * Scalar activation functions and their derivatives, shared by every kernel implementation so that the
- * scalar and vector paths agree bit for bit on everything but the dot products. Transcendentals are
+ * scalar and vector paths agree bit for bit. Transcendentals are
  * evaluated in double and rounded once, except the sigmoid, which is float arithmetic that the vector
  * kernels repeat lane by lane (within 3 ulp).
  */

@@ -61,25 +61,32 @@ final class VectorOps {
      * vector argument or result of a call C2 leaves out of line is boxed).
      */
     private static void sigmoid(float[] src, int srcOff, float[] dst, int dstOff, int len) {
+        FloatVector ln2Hi = FloatVector.broadcast(SPECIES, -ActivationMath.LN2_HI);
+        FloatVector ln2Lo = FloatVector.broadcast(SPECIES, -ActivationMath.LN2_LO);
+        FloatVector p2 = FloatVector.broadcast(SPECIES, ActivationMath.EXP_P2);
+        FloatVector p3 = FloatVector.broadcast(SPECIES, ActivationMath.EXP_P3);
+        FloatVector p4 = FloatVector.broadcast(SPECIES, ActivationMath.EXP_P4);
+        FloatVector p5 = FloatVector.broadcast(SPECIES, ActivationMath.EXP_P5);
+        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
         for (int i = 0; i < len; i += LANES) {
             FloatVector z = FloatVector.fromArray(SPECIES, src, srcOff + i);
             FloatVector x = z.abs().neg().max(ActivationMath.EXP_MIN);
             FloatVector f = x.fma(ActivationMath.LOG2E, ActivationMath.EXP_ROUND);
             FloatVector n = f.sub(ActivationMath.EXP_ROUND);
             IntVector ni = f.reinterpretAsInts().sub(ActivationMath.EXP_ROUND_BITS);
-            FloatVector r = n.fma(FloatVector.broadcast(SPECIES, -ActivationMath.LN2_HI), x);
-            r = n.fma(FloatVector.broadcast(SPECIES, -ActivationMath.LN2_LO), r);
+            FloatVector r = n.fma(ln2Hi, x);
+            r = n.fma(ln2Lo, r);
             FloatVector p = r.fma(ActivationMath.EXP_P0, ActivationMath.EXP_P1); // EXP_P0 * r + EXP_P1
-            p = p.fma(r, FloatVector.broadcast(SPECIES, ActivationMath.EXP_P2));
-            p = p.fma(r, FloatVector.broadcast(SPECIES, ActivationMath.EXP_P3));
-            p = p.fma(r, FloatVector.broadcast(SPECIES, ActivationMath.EXP_P4));
-            p = p.fma(r, FloatVector.broadcast(SPECIES, ActivationMath.EXP_P5));
+            p = p.fma(r, p2);
+            p = p.fma(r, p3);
+            p = p.fma(r, p4);
+            p = p.fma(r, p5);
             p = p.fma(r.mul(r), r.add(1f));
             IntVector half = ni.lanewise(VectorOperators.ASHR, 1);
             FloatVector s1 = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
             FloatVector s2 = ni.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
             FloatVector t = p.mul(s1).mul(s2);
-            FloatVector num = FloatVector.broadcast(SPECIES, 1f).blend(t, z.compare(VectorOperators.LT, 0f));
+            FloatVector num = one.blend(t, z.compare(VectorOperators.LT, 0f));
             num.div(t.add(1f)).intoArray(dst, dstOff + i);
         }
     }
