@@ -26,7 +26,7 @@ public final class ActivationMath {
     public static float apply(Activation act, float z, float slope) {
         switch (act) {
             case RELU:
-                return z > 0f ? z : 0f;
+                return Math.max(z, 0f); // NaN stays NaN, as in the vector kernels' max (z > 0 ? z : 0 made it 0)
             case LEAKY_RELU:
                 return z > 0f ? z : slope * z;
             case SIGMOID:

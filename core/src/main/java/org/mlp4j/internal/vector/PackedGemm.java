@@ -44,7 +44,42 @@ final class PackedGemm {
 
     private static final int PACK_KB = 16;
 
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[8 * 2 * LANES]);
+    /**
+     * One sample skips every stretch of whole {@value #SKIP_BLOCK}-input blocks that are all zero (see
+     * {@link #nonZeroSegments}); a stretch costs a tile call per pass, so single zeros are not worth it.
+     */
+    static final int SKIP_BLOCK = 8;
+
+    /**
+     * Layers with fewer inputs run one sample as one segment, without looking for zeros: the search and the
+     * thread-local lookup cost about 30 ns, as much as the tiny net's whole 32x64 layer.
+     */
+    static final int SKIP_MIN_COLS = 512;
+
+    /** The one segment {@code [0, cols)}, for layers narrower than {@link #SKIP_MIN_COLS}. */
+    private static final int[] WHOLE = new int[2];
+
+    /** +0 sums and +0 biases for the one-sample tiles' first and inner segments (4 panels of 2 vectors). */
+    private static final float[] ZEROS = new float[4 * 2 * LANES];
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /**
+     * A thread's scratch: the partial-panel tile and a sample's segments of nonzero input. Created on the
+     * thread's first call, the segments grown to the widest layer seen; nothing is allocated after that.
+     */
+    private static final class Scratch {
+        final float[] tile = new float[8 * 2 * LANES];
+        int[] segments = new int[2];
+
+        int[] segments(int cols) {
+            int need = 2 * ((cols + SKIP_BLOCK - 1) / SKIP_BLOCK + 1);
+            if (segments.length < need) {
+                segments = new int[need];
+            }
+            return segments;
+        }
+    }
 
     private PackedGemm() {
     }
@@ -134,26 +169,46 @@ final class PackedGemm {
         int rem = rows - full * nrf;
         float[] pre = z != null ? z : out; // the tiles store bias + sum here; the activation follows per block
         int preOff = z != null ? zOff : oOff;
-        float[] scratch = rem > 0 ? SCRATCH.get() : null;
+        Scratch s = rem > 0 ? SCRATCH.get() : null;
         int b = 0;
         while (b < batch) {
             int left = batch - b;
             int mr = left >= MR ? MR : left >= 6 && MR > 6 ? 6 : left >= 4 ? 4 : 1;
             int ai = aOff + b * cols;
             int pi = preOff + b * rows;
-            int q = 0;
-            if (mr == 1) { // one sample: 2-4 panels per pass, for 2-8 independent FMA chains
-                for (int n; (n = Math.min(4, full - q)) >= 2; q += n) {
-                    onePass(n, v, cols, a, ai, p, pOff + q * panelSize, panelSize, pre, pi + q * nrf, rows);
+            if (mr == 1) { // one sample: over its nonzero segments, 2-4 panels per pass (2-8 independent chains)
+                int[] seg;
+                int segs;
+                if (cols >= SKIP_MIN_COLS) {
+                    if (s == null) {
+                        s = SCRATCH.get();
+                    }
+                    seg = s.segments(cols);
+                    segs = nonZeroSegments(a, ai, cols, seg);
+                } else {
+                    seg = WHOLE;
+                    segs = -cols; // one segment [0, cols)
                 }
-            }
-            for (; q < full; q++) {
-                tile(mr, v, cols, a, ai, p, pOff + q * panelSize, pre, pi + q * nrf, rows);
-            }
-            if (rem > 0) { // partial last panel: into the scratch tile, then the valid columns out
-                tile(mr, v, cols, a, ai, p, pOff + full * panelSize, scratch, 0, nrf);
-                for (int i = 0; i < mr; i++) {
-                    System.arraycopy(scratch, i * nrf, pre, pi + i * rows + full * nrf, rem);
+                int q = 0;
+                for (int n; (n = Math.min(4, full - q)) >= 2; q += n) {
+                    oneSample(n, v, seg, segs, cols, a, ai, p, pOff + q * panelSize, panelSize, pre, pi + q * nrf);
+                }
+                for (; q < full; q++) {
+                    oneSample(1, v, seg, segs, cols, a, ai, p, pOff + q * panelSize, panelSize, pre, pi + q * nrf);
+                }
+                if (rem > 0) { // partial last panel: into the scratch tile, then the valid columns out
+                    oneSample(1, v, seg, segs, cols, a, ai, p, pOff + full * panelSize, panelSize, s.tile, 0);
+                    System.arraycopy(s.tile, 0, pre, pi + full * nrf, rem);
+                }
+            } else {
+                for (int q = 0; q < full; q++) {
+                    tile(mr, v, cols, a, ai, p, pOff + q * panelSize, pre, pi + q * nrf, rows);
+                }
+                if (rem > 0) { // partial last panel: into the scratch tile, then the valid columns out
+                    tile(mr, v, cols, a, ai, p, pOff + full * panelSize, s.tile, 0, nrf);
+                    for (int i = 0; i < mr; i++) {
+                        System.arraycopy(s.tile, i * nrf, pre, pi + i * rows + full * nrf, rem);
+                    }
                 }
             }
             // the block's mr rows are contiguous: one activation sweep while they are in L1
@@ -162,20 +217,86 @@ final class PackedGemm {
         }
     }
 
-    /** One sample over {@code n} (2-4) consecutive full panels in one pass. */
-    private static void onePass(int n, int v, int cols, float[] a, int ai, float[] p, int pi, int ps, float[] out,
-                                int oi, int os) {
+    /**
+     * Writes to {@code seg} the segments {@code [seg[2i], seg[2i+1])} of k, ascending and disjoint, outside of
+     * which every input is +-0 (NaN counts as not zero), and returns how many (at least one, possibly empty, so
+     * that the bias is added). A segment ends only where a whole {@value #SKIP_BLOCK}-input block of zeros
+     * follows: MNIST images have about half of their 98 blocks blank; a dense input is one segment.
+     */
+    static int nonZeroSegments(float[] a, int ai, int cols, int[] seg) {
+        int n = 0;
+        int start = -1; // first k of the open segment, or -1
+        for (int k0 = 0; k0 < cols; k0 += SKIP_BLOCK) {
+            int bits = 0;
+            if (k0 + SKIP_BLOCK <= cols) {
+                int i = ai + k0;
+                bits = Float.floatToRawIntBits(a[i]) | Float.floatToRawIntBits(a[i + 1])
+                        | Float.floatToRawIntBits(a[i + 2]) | Float.floatToRawIntBits(a[i + 3])
+                        | Float.floatToRawIntBits(a[i + 4]) | Float.floatToRawIntBits(a[i + 5])
+                        | Float.floatToRawIntBits(a[i + 6]) | Float.floatToRawIntBits(a[i + 7]);
+            } else {
+                for (int k = k0; k < cols; k++) {
+                    bits |= Float.floatToRawIntBits(a[ai + k]);
+                }
+            }
+            if ((bits & 0x7fffffff) != 0) {
+                if (start < 0) {
+                    start = k0;
+                }
+            } else if (start >= 0) {
+                seg[n++] = start;
+                seg[n++] = k0;
+                start = -1;
+            }
+        }
+        if (start >= 0) {
+            seg[n++] = start;
+            seg[n++] = cols;
+        }
+        if (n == 0) { // all zero: one empty segment, for the bias
+            seg[n++] = 0;
+            seg[n++] = 0;
+        }
+        return n / 2;
+    }
+
+    /**
+     * One sample over {@code n} (1-4) consecutive panels in one pass per segment: each segment's sums start
+     * from the previous one's, in {@code out}; the last adds the bias.
+     */
+    private static void oneSample(int n, int v, int[] seg, int segs, int cols, float[] a, int ai, float[] p, int pi,
+                                  int ps, float[] out, int oi) {
+        int nrf = v * LANES;
+        if (segs < 0) { // the whole of k, cols = -segs
+            oneSegment(n, v, 0, cols, a, ai, p, pi, ps, ZEROS, 0, p, pi + cols * nrf, ps, out, oi);
+            return;
+        }
+        for (int g = 0; g < segs; g++) {
+            float[] init = g == 0 ? ZEROS : out;
+            int i0 = g == 0 ? 0 : oi;
+            boolean last = g == segs - 1;
+            float[] bias = last ? p : ZEROS;
+            int b0 = last ? pi + cols * nrf : 0;
+            int bs = last ? ps : 0;
+            oneSegment(n, v, seg[2 * g], seg[2 * g + 1], a, ai, p, pi, ps, init, i0, bias, b0, bs, out, oi);
+        }
+    }
+
+    private static void oneSegment(int n, int v, int k0, int k1, float[] a, int ai, float[] p, int pi, int ps,
+                                   float[] init, int i0, float[] bias, int b0, int bs, float[] out, int oi) {
         if (v == 2) {
             switch (n) {
-                case 4: PackedTiles.t1x2p4(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
-                case 3: PackedTiles.t1x2p3(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
-                default: PackedTiles.t1x2p2(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
+                case 4: PackedTiles.t1x2p4(k0, k1, a, ai, p, pi, ps, init, i0, bias, b0, bs, out, oi); return;
+                case 3: PackedTiles.t1x2p3(k0, k1, a, ai, p, pi, ps, init, i0, bias, b0, bs, out, oi); return;
+                case 2: PackedTiles.t1x2p2(k0, k1, a, ai, p, pi, ps, init, i0, bias, b0, bs, out, oi); return;
+                default: PackedTiles.t1x2(k0, k1, a, ai, p, pi, ps, init, i0, bias, b0, bs, out, oi); return;
             }
         }
         switch (n) {
-            case 4: PackedTiles.t1x1p4(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
-            case 3: PackedTiles.t1x1p3(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
-            default: PackedTiles.t1x1p2(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
+            case 4: PackedTiles.t1x1p4(k0, k1, a, ai, p, pi, ps, init, i0, bias, b0, bs, out, oi); return;
+            case 3: PackedTiles.t1x1p3(k0, k1, a, ai, p, pi, ps, init, i0, bias, b0, bs, out, oi); return;
+            case 2: PackedTiles.t1x1p2(k0, k1, a, ai, p, pi, ps, init, i0, bias, b0, bs, out, oi); return;
+            default: PackedTiles.t1x1(k0, k1, a, ai, p, pi, ps, init, i0, bias, b0, bs, out, oi); return;
         }
     }
 
@@ -186,15 +307,13 @@ final class PackedGemm {
             switch (mr) {
                 case 8: PackedTiles.t8x2(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
                 case 6: PackedTiles.t6x2(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
-                case 4: PackedTiles.t4x2(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
-                default: PackedTiles.t1x2(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
+                default: PackedTiles.t4x2(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
             }
         }
         switch (mr) {
             case 8: PackedTiles.t8x1(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
             case 6: PackedTiles.t6x1(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
-            case 4: PackedTiles.t4x1(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
-            default: PackedTiles.t1x1(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
+            default: PackedTiles.t4x1(cols, a, ai, cols, p, pi, ps, out, oi, os); return;
         }
     }
 }

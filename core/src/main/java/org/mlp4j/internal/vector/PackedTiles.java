@@ -14,6 +14,12 @@ import jdk.incubator.vector.FloatVector;
  * started at zero, then plus the bias: the same arithmetic as the scalar twin, so results are identical for
  * every tile shape, every vector width and every JIT tier.
  *
+ * <p>The one-sample tiles ({@code t1x...}) run over one segment {@code [k0, k1)} of k: their sums start from
+ * {@code init} (+0, or the previous segment's sums) and end plus {@code bias} (the panels' bias after the last
+ * segment, +0 before it). {@link PackedGemm} leaves out the stretches of k whose inputs are all zero. That is
+ * exact: a zero input adds {@code 0 * w = +-0} (the weights are finite) to a sum that started at +0 and so is
+ * never -0, which leaves it unchanged, as does adding +0; a stored and reloaded float is the same float.
+ *
  * <p>The activation is not applied here but by the caller on the block while it is in L1: with it in
  * registers (max / blend on 16 accumulators, plus a second store for z) the 8 x 2 tile exceeded C2's inlining
  * budget in training, and the Vector API calls left out were boxed (measured: 288 KB allocated per MNIST step).
@@ -318,95 +324,107 @@ final class PackedTiles {
     }
 
     /** 1 row(s) of A x 1 panel(s) of 1 vector(s): 1 accumulators. */
-    static void t1x1(int cols, float[] a, int a0, int as, float[] p, int p0, int ps, float[] out, int o0,
-                    int os) {
+    static void t1x1(int k0, int k1, float[] a, int a0, float[] p, int p0, int ps, float[] init, int i0,
+                    float[] bias, int b0, int bs, float[] out, int o0) {
         final int nrf = 1 * LANES;
-        FloatVector c000 = FloatVector.zero(SPECIES);
-        for (int k = 0; k < cols; k++) {
-            FloatVector w00 = FloatVector.fromArray(SPECIES, p, p0 + k * nrf);
-            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, i0 + 0 * nrf + 0 * LANES);
+        final int ks = k1 - k0;
+        final int ak = a0 + k0;
+        final int pk = k0 * nrf;
+        for (int k = 0; k < ks; k++) {
+            FloatVector w00 = FloatVector.fromArray(SPECIES, p, p0 + pk + k * nrf);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak + k]);
             c000 = w00.fma(x, c000);
         }
-        FloatVector b00 = FloatVector.fromArray(SPECIES, p, p0 + cols * nrf);
-        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs);
+        c000.add(b00).intoArray(out, o0 + 0 * nrf + 0 * LANES);
     }
 
     /** 1 row(s) of A x 1 panel(s) of 2 vector(s): 2 accumulators. */
-    static void t1x2(int cols, float[] a, int a0, int as, float[] p, int p0, int ps, float[] out, int o0,
-                    int os) {
+    static void t1x2(int k0, int k1, float[] a, int a0, float[] p, int p0, int ps, float[] init, int i0,
+                    float[] bias, int b0, int bs, float[] out, int o0) {
         final int nrf = 2 * LANES;
-        FloatVector c000 = FloatVector.zero(SPECIES);
-        FloatVector c001 = FloatVector.zero(SPECIES);
-        for (int k = 0; k < cols; k++) {
-            FloatVector w00 = FloatVector.fromArray(SPECIES, p, p0 + k * nrf);
-            FloatVector w01 = FloatVector.fromArray(SPECIES, p, p0 + k * nrf + 1 * LANES);
-            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, i0 + 0 * nrf + 0 * LANES);
+        FloatVector c001 = FloatVector.fromArray(SPECIES, init, i0 + 0 * nrf + 1 * LANES);
+        final int ks = k1 - k0;
+        final int ak = a0 + k0;
+        final int pk = k0 * nrf;
+        for (int k = 0; k < ks; k++) {
+            FloatVector w00 = FloatVector.fromArray(SPECIES, p, p0 + pk + k * nrf);
+            FloatVector w01 = FloatVector.fromArray(SPECIES, p, p0 + pk + k * nrf + 1 * LANES);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak + k]);
             c000 = w00.fma(x, c000);
             c001 = w01.fma(x, c001);
         }
-        FloatVector b00 = FloatVector.fromArray(SPECIES, p, p0 + cols * nrf);
-        FloatVector b01 = FloatVector.fromArray(SPECIES, p, p0 + cols * nrf + 1 * LANES);
-        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
-        c001.add(b01).intoArray(out, o0 + 0 * os + 0 * nrf + 1 * LANES);
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs);
+        FloatVector b01 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs + 1 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * nrf + 0 * LANES);
+        c001.add(b01).intoArray(out, o0 + 0 * nrf + 1 * LANES);
     }
 
     /** 1 row(s) of A x 4 panel(s) of 1 vector(s): 4 accumulators. */
-    static void t1x1p4(int cols, float[] a, int a0, int as, float[] p, int p0, int ps, float[] out, int o0,
-                    int os) {
+    static void t1x1p4(int k0, int k1, float[] a, int a0, float[] p, int p0, int ps, float[] init, int i0,
+                    float[] bias, int b0, int bs, float[] out, int o0) {
         final int nrf = 1 * LANES;
         final int p1 = p0 + 1 * ps;
         final int p2 = p0 + 2 * ps;
         final int p3 = p0 + 3 * ps;
-        FloatVector c000 = FloatVector.zero(SPECIES);
-        FloatVector c010 = FloatVector.zero(SPECIES);
-        FloatVector c020 = FloatVector.zero(SPECIES);
-        FloatVector c030 = FloatVector.zero(SPECIES);
-        for (int k = 0; k < cols; k++) {
-            FloatVector w00 = FloatVector.fromArray(SPECIES, p, p0 + k * nrf);
-            FloatVector w10 = FloatVector.fromArray(SPECIES, p, p1 + k * nrf);
-            FloatVector w20 = FloatVector.fromArray(SPECIES, p, p2 + k * nrf);
-            FloatVector w30 = FloatVector.fromArray(SPECIES, p, p3 + k * nrf);
-            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, i0 + 0 * nrf + 0 * LANES);
+        FloatVector c010 = FloatVector.fromArray(SPECIES, init, i0 + 1 * nrf + 0 * LANES);
+        FloatVector c020 = FloatVector.fromArray(SPECIES, init, i0 + 2 * nrf + 0 * LANES);
+        FloatVector c030 = FloatVector.fromArray(SPECIES, init, i0 + 3 * nrf + 0 * LANES);
+        final int ks = k1 - k0;
+        final int ak = a0 + k0;
+        final int pk = k0 * nrf;
+        for (int k = 0; k < ks; k++) {
+            FloatVector w00 = FloatVector.fromArray(SPECIES, p, p0 + pk + k * nrf);
+            FloatVector w10 = FloatVector.fromArray(SPECIES, p, p1 + pk + k * nrf);
+            FloatVector w20 = FloatVector.fromArray(SPECIES, p, p2 + pk + k * nrf);
+            FloatVector w30 = FloatVector.fromArray(SPECIES, p, p3 + pk + k * nrf);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak + k]);
             c000 = w00.fma(x, c000);
             c010 = w10.fma(x, c010);
             c020 = w20.fma(x, c020);
             c030 = w30.fma(x, c030);
         }
-        FloatVector b00 = FloatVector.fromArray(SPECIES, p, p0 + cols * nrf);
-        FloatVector b10 = FloatVector.fromArray(SPECIES, p, p1 + cols * nrf);
-        FloatVector b20 = FloatVector.fromArray(SPECIES, p, p2 + cols * nrf);
-        FloatVector b30 = FloatVector.fromArray(SPECIES, p, p3 + cols * nrf);
-        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
-        c010.add(b10).intoArray(out, o0 + 0 * os + 1 * nrf + 0 * LANES);
-        c020.add(b20).intoArray(out, o0 + 0 * os + 2 * nrf + 0 * LANES);
-        c030.add(b30).intoArray(out, o0 + 0 * os + 3 * nrf + 0 * LANES);
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs);
+        FloatVector b10 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * bs);
+        FloatVector b20 = FloatVector.fromArray(SPECIES, bias, b0 + 2 * bs);
+        FloatVector b30 = FloatVector.fromArray(SPECIES, bias, b0 + 3 * bs);
+        c000.add(b00).intoArray(out, o0 + 0 * nrf + 0 * LANES);
+        c010.add(b10).intoArray(out, o0 + 1 * nrf + 0 * LANES);
+        c020.add(b20).intoArray(out, o0 + 2 * nrf + 0 * LANES);
+        c030.add(b30).intoArray(out, o0 + 3 * nrf + 0 * LANES);
     }
 
     /** 1 row(s) of A x 4 panel(s) of 2 vector(s): 8 accumulators. */
-    static void t1x2p4(int cols, float[] a, int a0, int as, float[] p, int p0, int ps, float[] out, int o0,
-                    int os) {
+    static void t1x2p4(int k0, int k1, float[] a, int a0, float[] p, int p0, int ps, float[] init, int i0,
+                    float[] bias, int b0, int bs, float[] out, int o0) {
         final int nrf = 2 * LANES;
         final int p1 = p0 + 1 * ps;
         final int p2 = p0 + 2 * ps;
         final int p3 = p0 + 3 * ps;
-        FloatVector c000 = FloatVector.zero(SPECIES);
-        FloatVector c001 = FloatVector.zero(SPECIES);
-        FloatVector c010 = FloatVector.zero(SPECIES);
-        FloatVector c011 = FloatVector.zero(SPECIES);
-        FloatVector c020 = FloatVector.zero(SPECIES);
-        FloatVector c021 = FloatVector.zero(SPECIES);
-        FloatVector c030 = FloatVector.zero(SPECIES);
-        FloatVector c031 = FloatVector.zero(SPECIES);
-        for (int k = 0; k < cols; k++) {
-            FloatVector w00 = FloatVector.fromArray(SPECIES, p, p0 + k * nrf);
-            FloatVector w01 = FloatVector.fromArray(SPECIES, p, p0 + k * nrf + 1 * LANES);
-            FloatVector w10 = FloatVector.fromArray(SPECIES, p, p1 + k * nrf);
-            FloatVector w11 = FloatVector.fromArray(SPECIES, p, p1 + k * nrf + 1 * LANES);
-            FloatVector w20 = FloatVector.fromArray(SPECIES, p, p2 + k * nrf);
-            FloatVector w21 = FloatVector.fromArray(SPECIES, p, p2 + k * nrf + 1 * LANES);
-            FloatVector w30 = FloatVector.fromArray(SPECIES, p, p3 + k * nrf);
-            FloatVector w31 = FloatVector.fromArray(SPECIES, p, p3 + k * nrf + 1 * LANES);
-            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, i0 + 0 * nrf + 0 * LANES);
+        FloatVector c001 = FloatVector.fromArray(SPECIES, init, i0 + 0 * nrf + 1 * LANES);
+        FloatVector c010 = FloatVector.fromArray(SPECIES, init, i0 + 1 * nrf + 0 * LANES);
+        FloatVector c011 = FloatVector.fromArray(SPECIES, init, i0 + 1 * nrf + 1 * LANES);
+        FloatVector c020 = FloatVector.fromArray(SPECIES, init, i0 + 2 * nrf + 0 * LANES);
+        FloatVector c021 = FloatVector.fromArray(SPECIES, init, i0 + 2 * nrf + 1 * LANES);
+        FloatVector c030 = FloatVector.fromArray(SPECIES, init, i0 + 3 * nrf + 0 * LANES);
+        FloatVector c031 = FloatVector.fromArray(SPECIES, init, i0 + 3 * nrf + 1 * LANES);
+        final int ks = k1 - k0;
+        final int ak = a0 + k0;
+        final int pk = k0 * nrf;
+        for (int k = 0; k < ks; k++) {
+            FloatVector w00 = FloatVector.fromArray(SPECIES, p, p0 + pk + k * nrf);
+            FloatVector w01 = FloatVector.fromArray(SPECIES, p, p0 + pk + k * nrf + 1 * LANES);
+            FloatVector w10 = FloatVector.fromArray(SPECIES, p, p1 + pk + k * nrf);
+            FloatVector w11 = FloatVector.fromArray(SPECIES, p, p1 + pk + k * nrf + 1 * LANES);
+            FloatVector w20 = FloatVector.fromArray(SPECIES, p, p2 + pk + k * nrf);
+            FloatVector w21 = FloatVector.fromArray(SPECIES, p, p2 + pk + k * nrf + 1 * LANES);
+            FloatVector w30 = FloatVector.fromArray(SPECIES, p, p3 + pk + k * nrf);
+            FloatVector w31 = FloatVector.fromArray(SPECIES, p, p3 + pk + k * nrf + 1 * LANES);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak + k]);
             c000 = w00.fma(x, c000);
             c001 = w01.fma(x, c001);
             c010 = w10.fma(x, c010);
@@ -416,70 +434,76 @@ final class PackedTiles {
             c030 = w30.fma(x, c030);
             c031 = w31.fma(x, c031);
         }
-        FloatVector b00 = FloatVector.fromArray(SPECIES, p, p0 + cols * nrf);
-        FloatVector b01 = FloatVector.fromArray(SPECIES, p, p0 + cols * nrf + 1 * LANES);
-        FloatVector b10 = FloatVector.fromArray(SPECIES, p, p1 + cols * nrf);
-        FloatVector b11 = FloatVector.fromArray(SPECIES, p, p1 + cols * nrf + 1 * LANES);
-        FloatVector b20 = FloatVector.fromArray(SPECIES, p, p2 + cols * nrf);
-        FloatVector b21 = FloatVector.fromArray(SPECIES, p, p2 + cols * nrf + 1 * LANES);
-        FloatVector b30 = FloatVector.fromArray(SPECIES, p, p3 + cols * nrf);
-        FloatVector b31 = FloatVector.fromArray(SPECIES, p, p3 + cols * nrf + 1 * LANES);
-        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
-        c001.add(b01).intoArray(out, o0 + 0 * os + 0 * nrf + 1 * LANES);
-        c010.add(b10).intoArray(out, o0 + 0 * os + 1 * nrf + 0 * LANES);
-        c011.add(b11).intoArray(out, o0 + 0 * os + 1 * nrf + 1 * LANES);
-        c020.add(b20).intoArray(out, o0 + 0 * os + 2 * nrf + 0 * LANES);
-        c021.add(b21).intoArray(out, o0 + 0 * os + 2 * nrf + 1 * LANES);
-        c030.add(b30).intoArray(out, o0 + 0 * os + 3 * nrf + 0 * LANES);
-        c031.add(b31).intoArray(out, o0 + 0 * os + 3 * nrf + 1 * LANES);
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs);
+        FloatVector b01 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs + 1 * LANES);
+        FloatVector b10 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * bs);
+        FloatVector b11 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * bs + 1 * LANES);
+        FloatVector b20 = FloatVector.fromArray(SPECIES, bias, b0 + 2 * bs);
+        FloatVector b21 = FloatVector.fromArray(SPECIES, bias, b0 + 2 * bs + 1 * LANES);
+        FloatVector b30 = FloatVector.fromArray(SPECIES, bias, b0 + 3 * bs);
+        FloatVector b31 = FloatVector.fromArray(SPECIES, bias, b0 + 3 * bs + 1 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * nrf + 0 * LANES);
+        c001.add(b01).intoArray(out, o0 + 0 * nrf + 1 * LANES);
+        c010.add(b10).intoArray(out, o0 + 1 * nrf + 0 * LANES);
+        c011.add(b11).intoArray(out, o0 + 1 * nrf + 1 * LANES);
+        c020.add(b20).intoArray(out, o0 + 2 * nrf + 0 * LANES);
+        c021.add(b21).intoArray(out, o0 + 2 * nrf + 1 * LANES);
+        c030.add(b30).intoArray(out, o0 + 3 * nrf + 0 * LANES);
+        c031.add(b31).intoArray(out, o0 + 3 * nrf + 1 * LANES);
     }
 
     /** 1 row(s) of A x 3 panel(s) of 1 vector(s): 3 accumulators. */
-    static void t1x1p3(int cols, float[] a, int a0, int as, float[] p, int p0, int ps, float[] out, int o0,
-                    int os) {
+    static void t1x1p3(int k0, int k1, float[] a, int a0, float[] p, int p0, int ps, float[] init, int i0,
+                    float[] bias, int b0, int bs, float[] out, int o0) {
         final int nrf = 1 * LANES;
         final int p1 = p0 + 1 * ps;
         final int p2 = p0 + 2 * ps;
-        FloatVector c000 = FloatVector.zero(SPECIES);
-        FloatVector c010 = FloatVector.zero(SPECIES);
-        FloatVector c020 = FloatVector.zero(SPECIES);
-        for (int k = 0; k < cols; k++) {
-            FloatVector w00 = FloatVector.fromArray(SPECIES, p, p0 + k * nrf);
-            FloatVector w10 = FloatVector.fromArray(SPECIES, p, p1 + k * nrf);
-            FloatVector w20 = FloatVector.fromArray(SPECIES, p, p2 + k * nrf);
-            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, i0 + 0 * nrf + 0 * LANES);
+        FloatVector c010 = FloatVector.fromArray(SPECIES, init, i0 + 1 * nrf + 0 * LANES);
+        FloatVector c020 = FloatVector.fromArray(SPECIES, init, i0 + 2 * nrf + 0 * LANES);
+        final int ks = k1 - k0;
+        final int ak = a0 + k0;
+        final int pk = k0 * nrf;
+        for (int k = 0; k < ks; k++) {
+            FloatVector w00 = FloatVector.fromArray(SPECIES, p, p0 + pk + k * nrf);
+            FloatVector w10 = FloatVector.fromArray(SPECIES, p, p1 + pk + k * nrf);
+            FloatVector w20 = FloatVector.fromArray(SPECIES, p, p2 + pk + k * nrf);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak + k]);
             c000 = w00.fma(x, c000);
             c010 = w10.fma(x, c010);
             c020 = w20.fma(x, c020);
         }
-        FloatVector b00 = FloatVector.fromArray(SPECIES, p, p0 + cols * nrf);
-        FloatVector b10 = FloatVector.fromArray(SPECIES, p, p1 + cols * nrf);
-        FloatVector b20 = FloatVector.fromArray(SPECIES, p, p2 + cols * nrf);
-        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
-        c010.add(b10).intoArray(out, o0 + 0 * os + 1 * nrf + 0 * LANES);
-        c020.add(b20).intoArray(out, o0 + 0 * os + 2 * nrf + 0 * LANES);
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs);
+        FloatVector b10 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * bs);
+        FloatVector b20 = FloatVector.fromArray(SPECIES, bias, b0 + 2 * bs);
+        c000.add(b00).intoArray(out, o0 + 0 * nrf + 0 * LANES);
+        c010.add(b10).intoArray(out, o0 + 1 * nrf + 0 * LANES);
+        c020.add(b20).intoArray(out, o0 + 2 * nrf + 0 * LANES);
     }
 
     /** 1 row(s) of A x 3 panel(s) of 2 vector(s): 6 accumulators. */
-    static void t1x2p3(int cols, float[] a, int a0, int as, float[] p, int p0, int ps, float[] out, int o0,
-                    int os) {
+    static void t1x2p3(int k0, int k1, float[] a, int a0, float[] p, int p0, int ps, float[] init, int i0,
+                    float[] bias, int b0, int bs, float[] out, int o0) {
         final int nrf = 2 * LANES;
         final int p1 = p0 + 1 * ps;
         final int p2 = p0 + 2 * ps;
-        FloatVector c000 = FloatVector.zero(SPECIES);
-        FloatVector c001 = FloatVector.zero(SPECIES);
-        FloatVector c010 = FloatVector.zero(SPECIES);
-        FloatVector c011 = FloatVector.zero(SPECIES);
-        FloatVector c020 = FloatVector.zero(SPECIES);
-        FloatVector c021 = FloatVector.zero(SPECIES);
-        for (int k = 0; k < cols; k++) {
-            FloatVector w00 = FloatVector.fromArray(SPECIES, p, p0 + k * nrf);
-            FloatVector w01 = FloatVector.fromArray(SPECIES, p, p0 + k * nrf + 1 * LANES);
-            FloatVector w10 = FloatVector.fromArray(SPECIES, p, p1 + k * nrf);
-            FloatVector w11 = FloatVector.fromArray(SPECIES, p, p1 + k * nrf + 1 * LANES);
-            FloatVector w20 = FloatVector.fromArray(SPECIES, p, p2 + k * nrf);
-            FloatVector w21 = FloatVector.fromArray(SPECIES, p, p2 + k * nrf + 1 * LANES);
-            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, i0 + 0 * nrf + 0 * LANES);
+        FloatVector c001 = FloatVector.fromArray(SPECIES, init, i0 + 0 * nrf + 1 * LANES);
+        FloatVector c010 = FloatVector.fromArray(SPECIES, init, i0 + 1 * nrf + 0 * LANES);
+        FloatVector c011 = FloatVector.fromArray(SPECIES, init, i0 + 1 * nrf + 1 * LANES);
+        FloatVector c020 = FloatVector.fromArray(SPECIES, init, i0 + 2 * nrf + 0 * LANES);
+        FloatVector c021 = FloatVector.fromArray(SPECIES, init, i0 + 2 * nrf + 1 * LANES);
+        final int ks = k1 - k0;
+        final int ak = a0 + k0;
+        final int pk = k0 * nrf;
+        for (int k = 0; k < ks; k++) {
+            FloatVector w00 = FloatVector.fromArray(SPECIES, p, p0 + pk + k * nrf);
+            FloatVector w01 = FloatVector.fromArray(SPECIES, p, p0 + pk + k * nrf + 1 * LANES);
+            FloatVector w10 = FloatVector.fromArray(SPECIES, p, p1 + pk + k * nrf);
+            FloatVector w11 = FloatVector.fromArray(SPECIES, p, p1 + pk + k * nrf + 1 * LANES);
+            FloatVector w20 = FloatVector.fromArray(SPECIES, p, p2 + pk + k * nrf);
+            FloatVector w21 = FloatVector.fromArray(SPECIES, p, p2 + pk + k * nrf + 1 * LANES);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak + k]);
             c000 = w00.fma(x, c000);
             c001 = w01.fma(x, c001);
             c010 = w10.fma(x, c010);
@@ -487,68 +511,74 @@ final class PackedTiles {
             c020 = w20.fma(x, c020);
             c021 = w21.fma(x, c021);
         }
-        FloatVector b00 = FloatVector.fromArray(SPECIES, p, p0 + cols * nrf);
-        FloatVector b01 = FloatVector.fromArray(SPECIES, p, p0 + cols * nrf + 1 * LANES);
-        FloatVector b10 = FloatVector.fromArray(SPECIES, p, p1 + cols * nrf);
-        FloatVector b11 = FloatVector.fromArray(SPECIES, p, p1 + cols * nrf + 1 * LANES);
-        FloatVector b20 = FloatVector.fromArray(SPECIES, p, p2 + cols * nrf);
-        FloatVector b21 = FloatVector.fromArray(SPECIES, p, p2 + cols * nrf + 1 * LANES);
-        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
-        c001.add(b01).intoArray(out, o0 + 0 * os + 0 * nrf + 1 * LANES);
-        c010.add(b10).intoArray(out, o0 + 0 * os + 1 * nrf + 0 * LANES);
-        c011.add(b11).intoArray(out, o0 + 0 * os + 1 * nrf + 1 * LANES);
-        c020.add(b20).intoArray(out, o0 + 0 * os + 2 * nrf + 0 * LANES);
-        c021.add(b21).intoArray(out, o0 + 0 * os + 2 * nrf + 1 * LANES);
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs);
+        FloatVector b01 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs + 1 * LANES);
+        FloatVector b10 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * bs);
+        FloatVector b11 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * bs + 1 * LANES);
+        FloatVector b20 = FloatVector.fromArray(SPECIES, bias, b0 + 2 * bs);
+        FloatVector b21 = FloatVector.fromArray(SPECIES, bias, b0 + 2 * bs + 1 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * nrf + 0 * LANES);
+        c001.add(b01).intoArray(out, o0 + 0 * nrf + 1 * LANES);
+        c010.add(b10).intoArray(out, o0 + 1 * nrf + 0 * LANES);
+        c011.add(b11).intoArray(out, o0 + 1 * nrf + 1 * LANES);
+        c020.add(b20).intoArray(out, o0 + 2 * nrf + 0 * LANES);
+        c021.add(b21).intoArray(out, o0 + 2 * nrf + 1 * LANES);
     }
 
     /** 1 row(s) of A x 2 panel(s) of 1 vector(s): 2 accumulators. */
-    static void t1x1p2(int cols, float[] a, int a0, int as, float[] p, int p0, int ps, float[] out, int o0,
-                    int os) {
+    static void t1x1p2(int k0, int k1, float[] a, int a0, float[] p, int p0, int ps, float[] init, int i0,
+                    float[] bias, int b0, int bs, float[] out, int o0) {
         final int nrf = 1 * LANES;
         final int p1 = p0 + 1 * ps;
-        FloatVector c000 = FloatVector.zero(SPECIES);
-        FloatVector c010 = FloatVector.zero(SPECIES);
-        for (int k = 0; k < cols; k++) {
-            FloatVector w00 = FloatVector.fromArray(SPECIES, p, p0 + k * nrf);
-            FloatVector w10 = FloatVector.fromArray(SPECIES, p, p1 + k * nrf);
-            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, i0 + 0 * nrf + 0 * LANES);
+        FloatVector c010 = FloatVector.fromArray(SPECIES, init, i0 + 1 * nrf + 0 * LANES);
+        final int ks = k1 - k0;
+        final int ak = a0 + k0;
+        final int pk = k0 * nrf;
+        for (int k = 0; k < ks; k++) {
+            FloatVector w00 = FloatVector.fromArray(SPECIES, p, p0 + pk + k * nrf);
+            FloatVector w10 = FloatVector.fromArray(SPECIES, p, p1 + pk + k * nrf);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak + k]);
             c000 = w00.fma(x, c000);
             c010 = w10.fma(x, c010);
         }
-        FloatVector b00 = FloatVector.fromArray(SPECIES, p, p0 + cols * nrf);
-        FloatVector b10 = FloatVector.fromArray(SPECIES, p, p1 + cols * nrf);
-        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
-        c010.add(b10).intoArray(out, o0 + 0 * os + 1 * nrf + 0 * LANES);
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs);
+        FloatVector b10 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * bs);
+        c000.add(b00).intoArray(out, o0 + 0 * nrf + 0 * LANES);
+        c010.add(b10).intoArray(out, o0 + 1 * nrf + 0 * LANES);
     }
 
     /** 1 row(s) of A x 2 panel(s) of 2 vector(s): 4 accumulators. */
-    static void t1x2p2(int cols, float[] a, int a0, int as, float[] p, int p0, int ps, float[] out, int o0,
-                    int os) {
+    static void t1x2p2(int k0, int k1, float[] a, int a0, float[] p, int p0, int ps, float[] init, int i0,
+                    float[] bias, int b0, int bs, float[] out, int o0) {
         final int nrf = 2 * LANES;
         final int p1 = p0 + 1 * ps;
-        FloatVector c000 = FloatVector.zero(SPECIES);
-        FloatVector c001 = FloatVector.zero(SPECIES);
-        FloatVector c010 = FloatVector.zero(SPECIES);
-        FloatVector c011 = FloatVector.zero(SPECIES);
-        for (int k = 0; k < cols; k++) {
-            FloatVector w00 = FloatVector.fromArray(SPECIES, p, p0 + k * nrf);
-            FloatVector w01 = FloatVector.fromArray(SPECIES, p, p0 + k * nrf + 1 * LANES);
-            FloatVector w10 = FloatVector.fromArray(SPECIES, p, p1 + k * nrf);
-            FloatVector w11 = FloatVector.fromArray(SPECIES, p, p1 + k * nrf + 1 * LANES);
-            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, i0 + 0 * nrf + 0 * LANES);
+        FloatVector c001 = FloatVector.fromArray(SPECIES, init, i0 + 0 * nrf + 1 * LANES);
+        FloatVector c010 = FloatVector.fromArray(SPECIES, init, i0 + 1 * nrf + 0 * LANES);
+        FloatVector c011 = FloatVector.fromArray(SPECIES, init, i0 + 1 * nrf + 1 * LANES);
+        final int ks = k1 - k0;
+        final int ak = a0 + k0;
+        final int pk = k0 * nrf;
+        for (int k = 0; k < ks; k++) {
+            FloatVector w00 = FloatVector.fromArray(SPECIES, p, p0 + pk + k * nrf);
+            FloatVector w01 = FloatVector.fromArray(SPECIES, p, p0 + pk + k * nrf + 1 * LANES);
+            FloatVector w10 = FloatVector.fromArray(SPECIES, p, p1 + pk + k * nrf);
+            FloatVector w11 = FloatVector.fromArray(SPECIES, p, p1 + pk + k * nrf + 1 * LANES);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak + k]);
             c000 = w00.fma(x, c000);
             c001 = w01.fma(x, c001);
             c010 = w10.fma(x, c010);
             c011 = w11.fma(x, c011);
         }
-        FloatVector b00 = FloatVector.fromArray(SPECIES, p, p0 + cols * nrf);
-        FloatVector b01 = FloatVector.fromArray(SPECIES, p, p0 + cols * nrf + 1 * LANES);
-        FloatVector b10 = FloatVector.fromArray(SPECIES, p, p1 + cols * nrf);
-        FloatVector b11 = FloatVector.fromArray(SPECIES, p, p1 + cols * nrf + 1 * LANES);
-        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
-        c001.add(b01).intoArray(out, o0 + 0 * os + 0 * nrf + 1 * LANES);
-        c010.add(b10).intoArray(out, o0 + 0 * os + 1 * nrf + 0 * LANES);
-        c011.add(b11).intoArray(out, o0 + 0 * os + 1 * nrf + 1 * LANES);
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs);
+        FloatVector b01 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs + 1 * LANES);
+        FloatVector b10 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * bs);
+        FloatVector b11 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * bs + 1 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * nrf + 0 * LANES);
+        c001.add(b01).intoArray(out, o0 + 0 * nrf + 1 * LANES);
+        c010.add(b10).intoArray(out, o0 + 1 * nrf + 0 * LANES);
+        c011.add(b11).intoArray(out, o0 + 1 * nrf + 1 * LANES);
     }
 
 }
