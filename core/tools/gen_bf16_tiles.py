@@ -15,8 +15,13 @@ def tile(mr, v, panels):
     L = []
     o = L.append
     o(f"    /** {mr} row(s) of A x {panels} panel(s) of {v} vector(s): {mr * v * panels} accumulators. */")
-    o(f"    static void {name}(int cols, float[] a, int a0, int as, short[] p, int p0, int ps, float[] bias, int b0,")
-    o(f"                    float[] out, int o0, int os) {{")
+    one = mr == 1  # one sample: a segment [k0, k1) of k from init's sums (see PackedTiles)
+    if one:
+        o(f"    static void {name}(int k0, int k1, float[] a, int a0, short[] p, int p0, int ps, float[] init, int ci,")
+        o(f"                    float[] bias, int b0, float[] out, int o0) {{")
+    else:
+        o(f"    static void {name}(int cols, float[] a, int a0, int as, short[] p, int p0, int ps, float[] bias, int b0,")
+        o(f"                    float[] out, int o0, int os) {{")
     o(f"        final int nrf = {v} * LANES;")
     for i in range(1, mr):
         o(f"        final int a{i} = a0 + {i} * as;")
@@ -25,19 +30,28 @@ def tile(mr, v, panels):
     for i in range(mr):
         for q in range(panels):
             for j in range(v):
-                o(f"        FloatVector c{i}{q}{j} = FloatVector.zero(SPECIES);")
-    o("        for (int k = 0; k < cols; k++) {")
+                if one:
+                    o(f"        FloatVector c{i}{q}{j} = FloatVector.fromArray(SPECIES, init, ci + {q} * nrf + {j} * LANES);")
+                else:
+                    o(f"        FloatVector c{i}{q}{j} = FloatVector.zero(SPECIES);")
+    if one:  # the loop from 0, as in the other tiles (PackedTiles)
+        o(f"        final int ks = k1 - k0;")
+        o(f"        final int ak = a0 + k0;")
+        o(f"        final int pk = k0 * nrf;")
+    o(f"        for (int k = 0; k < {'ks' if one else 'cols'}; k++) {{")
+    pk = " + pk" if one else ""
     for q in range(panels):
         if v == 2:  # one load of 2 * LANES interleaved shorts: the even ones are vector 0, the odd ones vector 1
-            o(f"            IntVector i{q} = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p{q} + k * nrf).reinterpretAsInts();")
+            o(f"            IntVector i{q} = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p{q}{pk} + k * nrf).reinterpretAsInts();")
             o(f"            FloatVector w{q}0 = i{q}.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();")
             o(f"            FloatVector w{q}1 = i{q}.and(0xffff0000).reinterpretAsFloats();")
         else:
-            o(f"            FloatVector w{q}0 = ((IntVector) ShortVector.fromArray(SHORTS, p, p{q} + k * nrf)")
+            o(f"            FloatVector w{q}0 = ((IntVector) ShortVector.fromArray(SHORTS, p, p{q}{pk} + k * nrf)")
             o(f"                    .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16)")
             o(f"                    .reinterpretAsFloats();")
     for i in range(mr):
-        o(f"            {'FloatVector ' if i == 0 else ''}x = FloatVector.broadcast(SPECIES, a[a{i} + k]);")
+        ax = "ak" if one else f"a{i}"
+        o(f"            {'FloatVector ' if i == 0 else ''}x = FloatVector.broadcast(SPECIES, a[{ax} + k]);")
         for q in range(panels):
             for j in range(v):
                 o(f"            c{i}{q}{j} = w{q}{j}.fma(x, c{i}{q}{j});")
@@ -48,7 +62,8 @@ def tile(mr, v, panels):
     for i in range(mr):
         for q in range(panels):
             for j in range(v):
-                o(f"        c{i}{q}{j}.add(b{q}{j}).intoArray(out, o0 + {i} * os + {q} * nrf + {j} * LANES);")
+                row = "" if one else f" + {i} * os"
+                o(f"        c{i}{q}{j}.add(b{q}{j}).intoArray(out, o0{row} + {q} * nrf + {j} * LANES);")
     o("    }")
     return "\n".join(L)
 
@@ -73,6 +88,9 @@ import jdk.incubator.vector.VectorSpecies;
  * load, reinterpreted as ints, gives both, the even shorts shifted left 16 and the odd ones masked, each the
  * exact float of its bfloat16. One-vector panels load {@code LANES} shorts (half the float shape),
  * sign-extend them to ints ({@code S2I}) and shift left 16.
+ *
+ * <p>The one-sample tiles ({@code t1x...}) run over a segment {@code [k0, k1)} of k from the sums in
+ * {@code init}, as {@link PackedTiles}' do, so that {@link PackedGemmBf16} can leave out inputs that are zero.
  *
  * <p>The widening is written out in every tile, not called through helper methods: a helper that returns a
  * vector is inlined only while C2's size heuristics allow it ("already compiled into a big method" depends

@@ -19,7 +19,7 @@ def tile(r, v, p):
     o = out.append
     o(f"    /** {r} row(s) of A x {p} panel(s) of {v} vector(s): {len(acc)} accumulators. */")
     if r == 1:
-        o(f"    static void {n}(int k0, int k1, float[] a, int a0, float[] p, int p0, int ps, float[] init, int i0,")
+        o(f"    static void {n}(int k0, int k1, float[] a, int a0, float[] p, int p0, int ps, float[] init, int ci,")
         o(f"                    float[] bias, int b0, int bs, float[] out, int o0) {{")
     else:
         o(f"    static void {n}(int cols, float[] a, int a0, int as, float[] p, int p0, int ps, float[] out, int o0,")
@@ -31,7 +31,7 @@ def tile(r, v, p):
         o(f"        final int p{q} = p0 + {q} * ps;")
     for (i, q, j) in acc:
         if r == 1:
-            o(f"        FloatVector {c(i, q, j)} = FloatVector.fromArray(SPECIES, init, i0 + {q} * nrf + {j} * LANES);")
+            o(f"        FloatVector {c(i, q, j)} = FloatVector.fromArray(SPECIES, init, ci + {q} * nrf + {j} * LANES);")
         else:
             o(f"        FloatVector {c(i, q, j)} = FloatVector.zero(SPECIES);")
     if r == 1:  # the loop from 0, as in the other tiles: from k0 it ran 10-25 % slower (784x256, Zen 5)

@@ -56,11 +56,8 @@ final class PackedGemm {
      */
     static final int SKIP_MIN_COLS = 512;
 
-    /** The one segment {@code [0, cols)}, for layers narrower than {@link #SKIP_MIN_COLS}. */
-    private static final int[] WHOLE = new int[2];
-
     /** +0 sums and +0 biases for the one-sample tiles' first and inner segments (4 panels of 2 vectors). */
-    private static final float[] ZEROS = new float[4 * 2 * LANES];
+    static final float[] ZEROS = new float[4 * 2 * LANES];
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
@@ -68,7 +65,7 @@ final class PackedGemm {
      * A thread's scratch: the partial-panel tile and a sample's segments of nonzero input. Created on the
      * thread's first call, the segments grown to the widest layer seen; nothing is allocated after that.
      */
-    private static final class Scratch {
+    static final class Scratch {
         final float[] tile = new float[8 * 2 * LANES];
         int[] segments = new int[2];
 
@@ -169,7 +166,7 @@ final class PackedGemm {
         int rem = rows - full * nrf;
         float[] pre = z != null ? z : out; // the tiles store bias + sum here; the activation follows per block
         int preOff = z != null ? zOff : oOff;
-        Scratch s = rem > 0 ? SCRATCH.get() : null;
+        float[] scratch = rem > 0 ? SCRATCH.get().tile : null;
         int b = 0;
         while (b < batch) {
             int left = batch - b;
@@ -177,18 +174,8 @@ final class PackedGemm {
             int ai = aOff + b * cols;
             int pi = preOff + b * rows;
             if (mr == 1) { // one sample: over its nonzero segments, 2-4 panels per pass (2-8 independent chains)
-                int[] seg;
-                int segs;
-                if (cols >= SKIP_MIN_COLS) {
-                    if (s == null) {
-                        s = SCRATCH.get();
-                    }
-                    seg = s.segments(cols);
-                    segs = nonZeroSegments(a, ai, cols, seg);
-                } else {
-                    seg = WHOLE;
-                    segs = -cols; // one segment [0, cols)
-                }
+                int[] seg = cols >= SKIP_MIN_COLS ? segmentScratch(cols) : null;
+                int segs = seg != null ? nonZeroSegments(a, ai, cols, seg) : -cols; // < 0: all of [0, cols)
                 int q = 0;
                 for (int n; (n = Math.min(4, full - q)) >= 2; q += n) {
                     oneSample(n, v, seg, segs, cols, a, ai, p, pOff + q * panelSize, panelSize, pre, pi + q * nrf);
@@ -197,17 +184,17 @@ final class PackedGemm {
                     oneSample(1, v, seg, segs, cols, a, ai, p, pOff + q * panelSize, panelSize, pre, pi + q * nrf);
                 }
                 if (rem > 0) { // partial last panel: into the scratch tile, then the valid columns out
-                    oneSample(1, v, seg, segs, cols, a, ai, p, pOff + full * panelSize, panelSize, s.tile, 0);
-                    System.arraycopy(s.tile, 0, pre, pi + full * nrf, rem);
+                    oneSample(1, v, seg, segs, cols, a, ai, p, pOff + full * panelSize, panelSize, scratch, 0);
+                    System.arraycopy(scratch, 0, pre, pi + full * nrf, rem);
                 }
             } else {
                 for (int q = 0; q < full; q++) {
                     tile(mr, v, cols, a, ai, p, pOff + q * panelSize, pre, pi + q * nrf, rows);
                 }
                 if (rem > 0) { // partial last panel: into the scratch tile, then the valid columns out
-                    tile(mr, v, cols, a, ai, p, pOff + full * panelSize, s.tile, 0, nrf);
+                    tile(mr, v, cols, a, ai, p, pOff + full * panelSize, scratch, 0, nrf);
                     for (int i = 0; i < mr; i++) {
-                        System.arraycopy(s.tile, i * nrf, pre, pi + i * rows + full * nrf, rem);
+                        System.arraycopy(scratch, i * nrf, pre, pi + i * rows + full * nrf, rem);
                     }
                 }
             }
@@ -215,6 +202,16 @@ final class PackedGemm {
             VectorOps.activationForward(act, slope, pre, pi, out, oOff + b * rows, mr * rows);
             b += mr;
         }
+    }
+
+    /** Scratch: the partial-panel tile and the one-sample segments. */
+    static Scratch scratch() {
+        return SCRATCH.get();
+    }
+
+    /** This thread's array for {@link #nonZeroSegments} of a layer of {@code cols} inputs. */
+    static int[] segmentScratch(int cols) {
+        return SCRATCH.get().segments(cols);
     }
 
     /**
@@ -266,37 +263,33 @@ final class PackedGemm {
      */
     private static void oneSample(int n, int v, int[] seg, int segs, int cols, float[] a, int ai, float[] p, int pi,
                                   int ps, float[] out, int oi) {
-        int nrf = v * LANES;
-        if (segs < 0) { // the whole of k, cols = -segs
-            oneSegment(n, v, 0, cols, a, ai, p, pi, ps, ZEROS, 0, p, pi + cols * nrf, ps, out, oi);
+        int bias = pi + cols * v * LANES; // the panels' bias row, after their last k
+        if (segs < 0) { // all of [0, cols)
+            oneSegment(n, v, 0, cols, a, ai, p, pi, ps, ZEROS, 0, p, bias, ps, out, oi);
             return;
         }
         for (int g = 0; g < segs; g++) {
-            float[] init = g == 0 ? ZEROS : out;
-            int i0 = g == 0 ? 0 : oi;
             boolean last = g == segs - 1;
-            float[] bias = last ? p : ZEROS;
-            int b0 = last ? pi + cols * nrf : 0;
-            int bs = last ? ps : 0;
-            oneSegment(n, v, seg[2 * g], seg[2 * g + 1], a, ai, p, pi, ps, init, i0, bias, b0, bs, out, oi);
+            oneSegment(n, v, seg[2 * g], seg[2 * g + 1], a, ai, p, pi, ps, g == 0 ? ZEROS : out, g == 0 ? 0 : oi,
+                    last ? p : ZEROS, last ? bias : 0, last ? ps : 0, out, oi);
         }
     }
 
     private static void oneSegment(int n, int v, int k0, int k1, float[] a, int ai, float[] p, int pi, int ps,
-                                   float[] init, int i0, float[] bias, int b0, int bs, float[] out, int oi) {
+                                   float[] init, int ci, float[] bias, int b0, int bs, float[] out, int oi) {
         if (v == 2) {
             switch (n) {
-                case 4: PackedTiles.t1x2p4(k0, k1, a, ai, p, pi, ps, init, i0, bias, b0, bs, out, oi); return;
-                case 3: PackedTiles.t1x2p3(k0, k1, a, ai, p, pi, ps, init, i0, bias, b0, bs, out, oi); return;
-                case 2: PackedTiles.t1x2p2(k0, k1, a, ai, p, pi, ps, init, i0, bias, b0, bs, out, oi); return;
-                default: PackedTiles.t1x2(k0, k1, a, ai, p, pi, ps, init, i0, bias, b0, bs, out, oi); return;
+                case 4: PackedTiles.t1x2p4(k0, k1, a, ai, p, pi, ps, init, ci, bias, b0, bs, out, oi); return;
+                case 3: PackedTiles.t1x2p3(k0, k1, a, ai, p, pi, ps, init, ci, bias, b0, bs, out, oi); return;
+                case 2: PackedTiles.t1x2p2(k0, k1, a, ai, p, pi, ps, init, ci, bias, b0, bs, out, oi); return;
+                default: PackedTiles.t1x2(k0, k1, a, ai, p, pi, ps, init, ci, bias, b0, bs, out, oi); return;
             }
         }
         switch (n) {
-            case 4: PackedTiles.t1x1p4(k0, k1, a, ai, p, pi, ps, init, i0, bias, b0, bs, out, oi); return;
-            case 3: PackedTiles.t1x1p3(k0, k1, a, ai, p, pi, ps, init, i0, bias, b0, bs, out, oi); return;
-            case 2: PackedTiles.t1x1p2(k0, k1, a, ai, p, pi, ps, init, i0, bias, b0, bs, out, oi); return;
-            default: PackedTiles.t1x1(k0, k1, a, ai, p, pi, ps, init, i0, bias, b0, bs, out, oi); return;
+            case 4: PackedTiles.t1x1p4(k0, k1, a, ai, p, pi, ps, init, ci, bias, b0, bs, out, oi); return;
+            case 3: PackedTiles.t1x1p3(k0, k1, a, ai, p, pi, ps, init, ci, bias, b0, bs, out, oi); return;
+            case 2: PackedTiles.t1x1p2(k0, k1, a, ai, p, pi, ps, init, ci, bias, b0, bs, out, oi); return;
+            default: PackedTiles.t1x1(k0, k1, a, ai, p, pi, ps, init, ci, bias, b0, bs, out, oi); return;
         }
     }
 

@@ -29,8 +29,6 @@ final class PackedGemmBf16 {
      */
     private static final int MR = PackedGemm.MR;
 
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[8 * 2 * LANES]);
-
     private PackedGemmBf16() {
     }
 
@@ -104,27 +102,39 @@ final class PackedGemmBf16 {
         int rem = rows - full * nrf;
         float[] pre = z != null ? z : out;
         int preOff = z != null ? zOff : oOff;
-        float[] scratch = rem > 0 ? SCRATCH.get() : null;
+        float[] scratch = rem > 0 ? PackedGemm.scratch().tile : null;
         int b = 0;
         while (b < batch) {
             int left = batch - b;
             int mr = left >= MR ? MR : left >= 6 && MR > 6 ? 6 : left >= 4 ? 4 : 1;
             int ai = aOff + b * cols;
             int pi = preOff + b * rows;
-            int q = 0;
-            if (mr == 1) { // one sample: 2-4 panels per pass (see PackedGemm)
+            if (mr == 1) { // one sample: its nonzero segments, 2-4 panels per pass (see PackedGemm)
+                int[] seg = cols >= PackedGemm.SKIP_MIN_COLS ? PackedGemm.segmentScratch(cols) : null;
+                int segs = seg != null ? PackedGemm.nonZeroSegments(a, ai, cols, seg) : -cols;
+                int q = 0;
                 for (int n; (n = Math.min(4, full - q)) >= 2; q += n) {
-                    onePass(n, v, cols, a, ai, p, pOff + q * panelSize, panelSize, bias, bOff + q * nrf, pre,
-                            pi + q * nrf, rows);
+                    oneSample(n, v, seg, segs, cols, a, ai, p, pOff + q * panelSize, panelSize, bias, bOff + q * nrf,
+                            pre, pi + q * nrf);
                 }
-            }
-            for (; q < full; q++) {
-                tile(mr, v, cols, a, ai, p, pOff + q * panelSize, bias, bOff + q * nrf, pre, pi + q * nrf, rows);
-            }
-            if (rem > 0) { // partial last panel: into the scratch tile, then the valid columns out
-                tile(mr, v, cols, a, ai, p, pOff + full * panelSize, bias, bOff + full * nrf, scratch, 0, nrf);
-                for (int i = 0; i < mr; i++) {
-                    System.arraycopy(scratch, i * nrf, pre, pi + i * rows + full * nrf, rem);
+                for (; q < full; q++) {
+                    oneSample(1, v, seg, segs, cols, a, ai, p, pOff + q * panelSize, panelSize, bias, bOff + q * nrf,
+                            pre, pi + q * nrf);
+                }
+                if (rem > 0) { // partial last panel: into the scratch tile, then the valid columns out
+                    oneSample(1, v, seg, segs, cols, a, ai, p, pOff + full * panelSize, panelSize, bias,
+                            bOff + full * nrf, scratch, 0);
+                    System.arraycopy(scratch, 0, pre, pi + full * nrf, rem);
+                }
+            } else {
+                for (int q = 0; q < full; q++) {
+                    tile(mr, v, cols, a, ai, p, pOff + q * panelSize, bias, bOff + q * nrf, pre, pi + q * nrf, rows);
+                }
+                if (rem > 0) { // partial last panel: into the scratch tile, then the valid columns out
+                    tile(mr, v, cols, a, ai, p, pOff + full * panelSize, bias, bOff + full * nrf, scratch, 0, nrf);
+                    for (int i = 0; i < mr; i++) {
+                        System.arraycopy(scratch, i * nrf, pre, pi + i * rows + full * nrf, rem);
+                    }
                 }
             }
             VectorOps.activationForward(act, slope, pre, pi, out, oOff + b * rows, mr * rows);
@@ -132,20 +142,40 @@ final class PackedGemmBf16 {
         }
     }
 
-    /** One sample over {@code n} (2-4) consecutive full panels in one pass. */
-    private static void onePass(int n, int v, int cols, float[] a, int ai, short[] p, int pi, int ps, float[] bias,
-                                int bi, float[] out, int oi, int os) {
+    /**
+     * One sample over {@code n} (1-4) consecutive panels, one pass per segment of {@code seg} (or over all of k
+     * when {@code segs < 0}), as in {@link PackedGemm}: each segment continues the previous one's sums in
+     * {@code out}, the last adds the bias.
+     */
+    private static void oneSample(int n, int v, int[] seg, int segs, int cols, float[] a, int ai, short[] p, int pi,
+                                  int ps, float[] bias, int bi, float[] out, int oi) {
+        float[] zeros = PackedGemm.ZEROS;
+        if (segs < 0) {
+            oneSegment(n, v, 0, cols, a, ai, p, pi, ps, zeros, 0, bias, bi, out, oi);
+            return;
+        }
+        for (int g = 0; g < segs; g++) {
+            boolean last = g == segs - 1;
+            oneSegment(n, v, seg[2 * g], seg[2 * g + 1], a, ai, p, pi, ps, g == 0 ? zeros : out, g == 0 ? 0 : oi,
+                    last ? bias : zeros, last ? bi : 0, out, oi);
+        }
+    }
+
+    private static void oneSegment(int n, int v, int k0, int k1, float[] a, int ai, short[] p, int pi, int ps,
+                                   float[] init, int ci, float[] bias, int bi, float[] out, int oi) {
         if (v == 2) {
             switch (n) {
-                case 4: PackedTilesBf16.t1x2p4(cols, a, ai, cols, p, pi, ps, bias, bi, out, oi, os); return;
-                case 3: PackedTilesBf16.t1x2p3(cols, a, ai, cols, p, pi, ps, bias, bi, out, oi, os); return;
-                default: PackedTilesBf16.t1x2p2(cols, a, ai, cols, p, pi, ps, bias, bi, out, oi, os); return;
+                case 4: PackedTilesBf16.t1x2p4(k0, k1, a, ai, p, pi, ps, init, ci, bias, bi, out, oi); return;
+                case 3: PackedTilesBf16.t1x2p3(k0, k1, a, ai, p, pi, ps, init, ci, bias, bi, out, oi); return;
+                case 2: PackedTilesBf16.t1x2p2(k0, k1, a, ai, p, pi, ps, init, ci, bias, bi, out, oi); return;
+                default: PackedTilesBf16.t1x2(k0, k1, a, ai, p, pi, ps, init, ci, bias, bi, out, oi); return;
             }
         }
         switch (n) {
-            case 4: PackedTilesBf16.t1x1p4(cols, a, ai, cols, p, pi, ps, bias, bi, out, oi, os); return;
-            case 3: PackedTilesBf16.t1x1p3(cols, a, ai, cols, p, pi, ps, bias, bi, out, oi, os); return;
-            default: PackedTilesBf16.t1x1p2(cols, a, ai, cols, p, pi, ps, bias, bi, out, oi, os); return;
+            case 4: PackedTilesBf16.t1x1p4(k0, k1, a, ai, p, pi, ps, init, ci, bias, bi, out, oi); return;
+            case 3: PackedTilesBf16.t1x1p3(k0, k1, a, ai, p, pi, ps, init, ci, bias, bi, out, oi); return;
+            case 2: PackedTilesBf16.t1x1p2(k0, k1, a, ai, p, pi, ps, init, ci, bias, bi, out, oi); return;
+            default: PackedTilesBf16.t1x1(k0, k1, a, ai, p, pi, ps, init, ci, bias, bi, out, oi); return;
         }
     }
 
@@ -155,15 +185,13 @@ final class PackedGemmBf16 {
             switch (mr) {
                 case 8: PackedTilesBf16.t8x2(cols, a, ai, cols, p, pi, 0, bias, bi, out, oi, os); return;
                 case 6: PackedTilesBf16.t6x2(cols, a, ai, cols, p, pi, 0, bias, bi, out, oi, os); return;
-                case 4: PackedTilesBf16.t4x2(cols, a, ai, cols, p, pi, 0, bias, bi, out, oi, os); return;
-                default: PackedTilesBf16.t1x2(cols, a, ai, cols, p, pi, 0, bias, bi, out, oi, os); return;
+                default: PackedTilesBf16.t4x2(cols, a, ai, cols, p, pi, 0, bias, bi, out, oi, os); return;
             }
         }
         switch (mr) {
             case 8: PackedTilesBf16.t8x1(cols, a, ai, cols, p, pi, 0, bias, bi, out, oi, os); return;
             case 6: PackedTilesBf16.t6x1(cols, a, ai, cols, p, pi, 0, bias, bi, out, oi, os); return;
-            case 4: PackedTilesBf16.t4x1(cols, a, ai, cols, p, pi, 0, bias, bi, out, oi, os); return;
-            default: PackedTilesBf16.t1x1(cols, a, ai, cols, p, pi, 0, bias, bi, out, oi, os); return;
+            default: PackedTilesBf16.t4x1(cols, a, ai, cols, p, pi, 0, bias, bi, out, oi, os); return;
         }
     }
 }

@@ -324,10 +324,10 @@ final class PackedTiles {
     }
 
     /** 1 row(s) of A x 1 panel(s) of 1 vector(s): 1 accumulators. */
-    static void t1x1(int k0, int k1, float[] a, int a0, float[] p, int p0, int ps, float[] init, int i0,
+    static void t1x1(int k0, int k1, float[] a, int a0, float[] p, int p0, int ps, float[] init, int ci,
                     float[] bias, int b0, int bs, float[] out, int o0) {
         final int nrf = 1 * LANES;
-        FloatVector c000 = FloatVector.fromArray(SPECIES, init, i0 + 0 * nrf + 0 * LANES);
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 0 * LANES);
         final int ks = k1 - k0;
         final int ak = a0 + k0;
         final int pk = k0 * nrf;
@@ -341,11 +341,11 @@ final class PackedTiles {
     }
 
     /** 1 row(s) of A x 1 panel(s) of 2 vector(s): 2 accumulators. */
-    static void t1x2(int k0, int k1, float[] a, int a0, float[] p, int p0, int ps, float[] init, int i0,
+    static void t1x2(int k0, int k1, float[] a, int a0, float[] p, int p0, int ps, float[] init, int ci,
                     float[] bias, int b0, int bs, float[] out, int o0) {
         final int nrf = 2 * LANES;
-        FloatVector c000 = FloatVector.fromArray(SPECIES, init, i0 + 0 * nrf + 0 * LANES);
-        FloatVector c001 = FloatVector.fromArray(SPECIES, init, i0 + 0 * nrf + 1 * LANES);
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 0 * LANES);
+        FloatVector c001 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 1 * LANES);
         final int ks = k1 - k0;
         final int ak = a0 + k0;
         final int pk = k0 * nrf;
@@ -363,16 +363,16 @@ final class PackedTiles {
     }
 
     /** 1 row(s) of A x 4 panel(s) of 1 vector(s): 4 accumulators. */
-    static void t1x1p4(int k0, int k1, float[] a, int a0, float[] p, int p0, int ps, float[] init, int i0,
+    static void t1x1p4(int k0, int k1, float[] a, int a0, float[] p, int p0, int ps, float[] init, int ci,
                     float[] bias, int b0, int bs, float[] out, int o0) {
         final int nrf = 1 * LANES;
         final int p1 = p0 + 1 * ps;
         final int p2 = p0 + 2 * ps;
         final int p3 = p0 + 3 * ps;
-        FloatVector c000 = FloatVector.fromArray(SPECIES, init, i0 + 0 * nrf + 0 * LANES);
-        FloatVector c010 = FloatVector.fromArray(SPECIES, init, i0 + 1 * nrf + 0 * LANES);
-        FloatVector c020 = FloatVector.fromArray(SPECIES, init, i0 + 2 * nrf + 0 * LANES);
-        FloatVector c030 = FloatVector.fromArray(SPECIES, init, i0 + 3 * nrf + 0 * LANES);
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 0 * LANES);
+        FloatVector c010 = FloatVector.fromArray(SPECIES, init, ci + 1 * nrf + 0 * LANES);
+        FloatVector c020 = FloatVector.fromArray(SPECIES, init, ci + 2 * nrf + 0 * LANES);
+        FloatVector c030 = FloatVector.fromArray(SPECIES, init, ci + 3 * nrf + 0 * LANES);
         final int ks = k1 - k0;
         final int ak = a0 + k0;
         final int pk = k0 * nrf;
@@ -398,20 +398,20 @@ final class PackedTiles {
     }
 
     /** 1 row(s) of A x 4 panel(s) of 2 vector(s): 8 accumulators. */
-    static void t1x2p4(int k0, int k1, float[] a, int a0, float[] p, int p0, int ps, float[] init, int i0,
+    static void t1x2p4(int k0, int k1, float[] a, int a0, float[] p, int p0, int ps, float[] init, int ci,
                     float[] bias, int b0, int bs, float[] out, int o0) {
         final int nrf = 2 * LANES;
         final int p1 = p0 + 1 * ps;
         final int p2 = p0 + 2 * ps;
         final int p3 = p0 + 3 * ps;
-        FloatVector c000 = FloatVector.fromArray(SPECIES, init, i0 + 0 * nrf + 0 * LANES);
-        FloatVector c001 = FloatVector.fromArray(SPECIES, init, i0 + 0 * nrf + 1 * LANES);
-        FloatVector c010 = FloatVector.fromArray(SPECIES, init, i0 + 1 * nrf + 0 * LANES);
-        FloatVector c011 = FloatVector.fromArray(SPECIES, init, i0 + 1 * nrf + 1 * LANES);
-        FloatVector c020 = FloatVector.fromArray(SPECIES, init, i0 + 2 * nrf + 0 * LANES);
-        FloatVector c021 = FloatVector.fromArray(SPECIES, init, i0 + 2 * nrf + 1 * LANES);
-        FloatVector c030 = FloatVector.fromArray(SPECIES, init, i0 + 3 * nrf + 0 * LANES);
-        FloatVector c031 = FloatVector.fromArray(SPECIES, init, i0 + 3 * nrf + 1 * LANES);
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 0 * LANES);
+        FloatVector c001 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 1 * LANES);
+        FloatVector c010 = FloatVector.fromArray(SPECIES, init, ci + 1 * nrf + 0 * LANES);
+        FloatVector c011 = FloatVector.fromArray(SPECIES, init, ci + 1 * nrf + 1 * LANES);
+        FloatVector c020 = FloatVector.fromArray(SPECIES, init, ci + 2 * nrf + 0 * LANES);
+        FloatVector c021 = FloatVector.fromArray(SPECIES, init, ci + 2 * nrf + 1 * LANES);
+        FloatVector c030 = FloatVector.fromArray(SPECIES, init, ci + 3 * nrf + 0 * LANES);
+        FloatVector c031 = FloatVector.fromArray(SPECIES, init, ci + 3 * nrf + 1 * LANES);
         final int ks = k1 - k0;
         final int ak = a0 + k0;
         final int pk = k0 * nrf;
@@ -453,14 +453,14 @@ final class PackedTiles {
     }
 
     /** 1 row(s) of A x 3 panel(s) of 1 vector(s): 3 accumulators. */
-    static void t1x1p3(int k0, int k1, float[] a, int a0, float[] p, int p0, int ps, float[] init, int i0,
+    static void t1x1p3(int k0, int k1, float[] a, int a0, float[] p, int p0, int ps, float[] init, int ci,
                     float[] bias, int b0, int bs, float[] out, int o0) {
         final int nrf = 1 * LANES;
         final int p1 = p0 + 1 * ps;
         final int p2 = p0 + 2 * ps;
-        FloatVector c000 = FloatVector.fromArray(SPECIES, init, i0 + 0 * nrf + 0 * LANES);
-        FloatVector c010 = FloatVector.fromArray(SPECIES, init, i0 + 1 * nrf + 0 * LANES);
-        FloatVector c020 = FloatVector.fromArray(SPECIES, init, i0 + 2 * nrf + 0 * LANES);
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 0 * LANES);
+        FloatVector c010 = FloatVector.fromArray(SPECIES, init, ci + 1 * nrf + 0 * LANES);
+        FloatVector c020 = FloatVector.fromArray(SPECIES, init, ci + 2 * nrf + 0 * LANES);
         final int ks = k1 - k0;
         final int ak = a0 + k0;
         final int pk = k0 * nrf;
@@ -482,17 +482,17 @@ final class PackedTiles {
     }
 
     /** 1 row(s) of A x 3 panel(s) of 2 vector(s): 6 accumulators. */
-    static void t1x2p3(int k0, int k1, float[] a, int a0, float[] p, int p0, int ps, float[] init, int i0,
+    static void t1x2p3(int k0, int k1, float[] a, int a0, float[] p, int p0, int ps, float[] init, int ci,
                     float[] bias, int b0, int bs, float[] out, int o0) {
         final int nrf = 2 * LANES;
         final int p1 = p0 + 1 * ps;
         final int p2 = p0 + 2 * ps;
-        FloatVector c000 = FloatVector.fromArray(SPECIES, init, i0 + 0 * nrf + 0 * LANES);
-        FloatVector c001 = FloatVector.fromArray(SPECIES, init, i0 + 0 * nrf + 1 * LANES);
-        FloatVector c010 = FloatVector.fromArray(SPECIES, init, i0 + 1 * nrf + 0 * LANES);
-        FloatVector c011 = FloatVector.fromArray(SPECIES, init, i0 + 1 * nrf + 1 * LANES);
-        FloatVector c020 = FloatVector.fromArray(SPECIES, init, i0 + 2 * nrf + 0 * LANES);
-        FloatVector c021 = FloatVector.fromArray(SPECIES, init, i0 + 2 * nrf + 1 * LANES);
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 0 * LANES);
+        FloatVector c001 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 1 * LANES);
+        FloatVector c010 = FloatVector.fromArray(SPECIES, init, ci + 1 * nrf + 0 * LANES);
+        FloatVector c011 = FloatVector.fromArray(SPECIES, init, ci + 1 * nrf + 1 * LANES);
+        FloatVector c020 = FloatVector.fromArray(SPECIES, init, ci + 2 * nrf + 0 * LANES);
+        FloatVector c021 = FloatVector.fromArray(SPECIES, init, ci + 2 * nrf + 1 * LANES);
         final int ks = k1 - k0;
         final int ak = a0 + k0;
         final int pk = k0 * nrf;
@@ -526,12 +526,12 @@ final class PackedTiles {
     }
 
     /** 1 row(s) of A x 2 panel(s) of 1 vector(s): 2 accumulators. */
-    static void t1x1p2(int k0, int k1, float[] a, int a0, float[] p, int p0, int ps, float[] init, int i0,
+    static void t1x1p2(int k0, int k1, float[] a, int a0, float[] p, int p0, int ps, float[] init, int ci,
                     float[] bias, int b0, int bs, float[] out, int o0) {
         final int nrf = 1 * LANES;
         final int p1 = p0 + 1 * ps;
-        FloatVector c000 = FloatVector.fromArray(SPECIES, init, i0 + 0 * nrf + 0 * LANES);
-        FloatVector c010 = FloatVector.fromArray(SPECIES, init, i0 + 1 * nrf + 0 * LANES);
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 0 * LANES);
+        FloatVector c010 = FloatVector.fromArray(SPECIES, init, ci + 1 * nrf + 0 * LANES);
         final int ks = k1 - k0;
         final int ak = a0 + k0;
         final int pk = k0 * nrf;
@@ -549,14 +549,14 @@ final class PackedTiles {
     }
 
     /** 1 row(s) of A x 2 panel(s) of 2 vector(s): 4 accumulators. */
-    static void t1x2p2(int k0, int k1, float[] a, int a0, float[] p, int p0, int ps, float[] init, int i0,
+    static void t1x2p2(int k0, int k1, float[] a, int a0, float[] p, int p0, int ps, float[] init, int ci,
                     float[] bias, int b0, int bs, float[] out, int o0) {
         final int nrf = 2 * LANES;
         final int p1 = p0 + 1 * ps;
-        FloatVector c000 = FloatVector.fromArray(SPECIES, init, i0 + 0 * nrf + 0 * LANES);
-        FloatVector c001 = FloatVector.fromArray(SPECIES, init, i0 + 0 * nrf + 1 * LANES);
-        FloatVector c010 = FloatVector.fromArray(SPECIES, init, i0 + 1 * nrf + 0 * LANES);
-        FloatVector c011 = FloatVector.fromArray(SPECIES, init, i0 + 1 * nrf + 1 * LANES);
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 0 * LANES);
+        FloatVector c001 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 1 * LANES);
+        FloatVector c010 = FloatVector.fromArray(SPECIES, init, ci + 1 * nrf + 0 * LANES);
+        FloatVector c011 = FloatVector.fromArray(SPECIES, init, ci + 1 * nrf + 1 * LANES);
         final int ks = k1 - k0;
         final int ak = a0 + k0;
         final int pk = k0 * nrf;

@@ -19,6 +19,9 @@ import jdk.incubator.vector.VectorSpecies;
  * exact float of its bfloat16. One-vector panels load {@code LANES} shorts (half the float shape),
  * sign-extend them to ints ({@code S2I}) and shift left 16.
  *
+ * <p>The one-sample tiles ({@code t1x...}) run over a segment {@code [k0, k1)} of k from the sums in
+ * {@code init}, as {@link PackedTiles}' do, so that {@link PackedGemmBf16} can leave out inputs that are zero.
+ *
  * <p>The widening is written out in every tile, not called through helper methods: a helper that returns a
  * vector is inlined only while C2's size heuristics allow it ("already compiled into a big method" depends
  * on what was compiled first), and when it is not, every returned vector is boxed. That happened in 1 of 4
@@ -338,66 +341,75 @@ final class PackedTilesBf16 {
     }
 
     /** 1 row(s) of A x 1 panel(s) of 1 vector(s): 1 accumulators. */
-    static void t1x1(int cols, float[] a, int a0, int as, short[] p, int p0, int ps, float[] bias, int b0,
-                    float[] out, int o0, int os) {
+    static void t1x1(int k0, int k1, float[] a, int a0, short[] p, int p0, int ps, float[] init, int ci,
+                    float[] bias, int b0, float[] out, int o0) {
         final int nrf = 1 * LANES;
-        FloatVector c000 = FloatVector.zero(SPECIES);
-        for (int k = 0; k < cols; k++) {
-            FloatVector w00 = ((IntVector) ShortVector.fromArray(SHORTS, p, p0 + k * nrf)
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 0 * LANES);
+        final int ks = k1 - k0;
+        final int ak = a0 + k0;
+        final int pk = k0 * nrf;
+        for (int k = 0; k < ks; k++) {
+            FloatVector w00 = ((IntVector) ShortVector.fromArray(SHORTS, p, p0 + pk + k * nrf)
                     .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16)
                     .reinterpretAsFloats();
-            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak + k]);
             c000 = w00.fma(x, c000);
         }
         FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 0 * LANES);
-        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * nrf + 0 * LANES);
     }
 
     /** 1 row(s) of A x 1 panel(s) of 2 vector(s): 2 accumulators. */
-    static void t1x2(int cols, float[] a, int a0, int as, short[] p, int p0, int ps, float[] bias, int b0,
-                    float[] out, int o0, int os) {
+    static void t1x2(int k0, int k1, float[] a, int a0, short[] p, int p0, int ps, float[] init, int ci,
+                    float[] bias, int b0, float[] out, int o0) {
         final int nrf = 2 * LANES;
-        FloatVector c000 = FloatVector.zero(SPECIES);
-        FloatVector c001 = FloatVector.zero(SPECIES);
-        for (int k = 0; k < cols; k++) {
-            IntVector i0 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p0 + k * nrf).reinterpretAsInts();
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 0 * LANES);
+        FloatVector c001 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 1 * LANES);
+        final int ks = k1 - k0;
+        final int ak = a0 + k0;
+        final int pk = k0 * nrf;
+        for (int k = 0; k < ks; k++) {
+            IntVector i0 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p0 + pk + k * nrf).reinterpretAsInts();
             FloatVector w00 = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             FloatVector w01 = i0.and(0xffff0000).reinterpretAsFloats();
-            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak + k]);
             c000 = w00.fma(x, c000);
             c001 = w01.fma(x, c001);
         }
         FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 0 * LANES);
         FloatVector b01 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 1 * LANES);
-        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
-        c001.add(b01).intoArray(out, o0 + 0 * os + 0 * nrf + 1 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * nrf + 0 * LANES);
+        c001.add(b01).intoArray(out, o0 + 0 * nrf + 1 * LANES);
     }
 
     /** 1 row(s) of A x 4 panel(s) of 1 vector(s): 4 accumulators. */
-    static void t1x1p4(int cols, float[] a, int a0, int as, short[] p, int p0, int ps, float[] bias, int b0,
-                    float[] out, int o0, int os) {
+    static void t1x1p4(int k0, int k1, float[] a, int a0, short[] p, int p0, int ps, float[] init, int ci,
+                    float[] bias, int b0, float[] out, int o0) {
         final int nrf = 1 * LANES;
         final int p1 = p0 + 1 * ps;
         final int p2 = p0 + 2 * ps;
         final int p3 = p0 + 3 * ps;
-        FloatVector c000 = FloatVector.zero(SPECIES);
-        FloatVector c010 = FloatVector.zero(SPECIES);
-        FloatVector c020 = FloatVector.zero(SPECIES);
-        FloatVector c030 = FloatVector.zero(SPECIES);
-        for (int k = 0; k < cols; k++) {
-            FloatVector w00 = ((IntVector) ShortVector.fromArray(SHORTS, p, p0 + k * nrf)
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 0 * LANES);
+        FloatVector c010 = FloatVector.fromArray(SPECIES, init, ci + 1 * nrf + 0 * LANES);
+        FloatVector c020 = FloatVector.fromArray(SPECIES, init, ci + 2 * nrf + 0 * LANES);
+        FloatVector c030 = FloatVector.fromArray(SPECIES, init, ci + 3 * nrf + 0 * LANES);
+        final int ks = k1 - k0;
+        final int ak = a0 + k0;
+        final int pk = k0 * nrf;
+        for (int k = 0; k < ks; k++) {
+            FloatVector w00 = ((IntVector) ShortVector.fromArray(SHORTS, p, p0 + pk + k * nrf)
                     .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16)
                     .reinterpretAsFloats();
-            FloatVector w10 = ((IntVector) ShortVector.fromArray(SHORTS, p, p1 + k * nrf)
+            FloatVector w10 = ((IntVector) ShortVector.fromArray(SHORTS, p, p1 + pk + k * nrf)
                     .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16)
                     .reinterpretAsFloats();
-            FloatVector w20 = ((IntVector) ShortVector.fromArray(SHORTS, p, p2 + k * nrf)
+            FloatVector w20 = ((IntVector) ShortVector.fromArray(SHORTS, p, p2 + pk + k * nrf)
                     .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16)
                     .reinterpretAsFloats();
-            FloatVector w30 = ((IntVector) ShortVector.fromArray(SHORTS, p, p3 + k * nrf)
+            FloatVector w30 = ((IntVector) ShortVector.fromArray(SHORTS, p, p3 + pk + k * nrf)
                     .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16)
                     .reinterpretAsFloats();
-            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak + k]);
             c000 = w00.fma(x, c000);
             c010 = w10.fma(x, c010);
             c020 = w20.fma(x, c020);
@@ -407,41 +419,44 @@ final class PackedTilesBf16 {
         FloatVector b10 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * nrf + 0 * LANES);
         FloatVector b20 = FloatVector.fromArray(SPECIES, bias, b0 + 2 * nrf + 0 * LANES);
         FloatVector b30 = FloatVector.fromArray(SPECIES, bias, b0 + 3 * nrf + 0 * LANES);
-        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
-        c010.add(b10).intoArray(out, o0 + 0 * os + 1 * nrf + 0 * LANES);
-        c020.add(b20).intoArray(out, o0 + 0 * os + 2 * nrf + 0 * LANES);
-        c030.add(b30).intoArray(out, o0 + 0 * os + 3 * nrf + 0 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * nrf + 0 * LANES);
+        c010.add(b10).intoArray(out, o0 + 1 * nrf + 0 * LANES);
+        c020.add(b20).intoArray(out, o0 + 2 * nrf + 0 * LANES);
+        c030.add(b30).intoArray(out, o0 + 3 * nrf + 0 * LANES);
     }
 
     /** 1 row(s) of A x 4 panel(s) of 2 vector(s): 8 accumulators. */
-    static void t1x2p4(int cols, float[] a, int a0, int as, short[] p, int p0, int ps, float[] bias, int b0,
-                    float[] out, int o0, int os) {
+    static void t1x2p4(int k0, int k1, float[] a, int a0, short[] p, int p0, int ps, float[] init, int ci,
+                    float[] bias, int b0, float[] out, int o0) {
         final int nrf = 2 * LANES;
         final int p1 = p0 + 1 * ps;
         final int p2 = p0 + 2 * ps;
         final int p3 = p0 + 3 * ps;
-        FloatVector c000 = FloatVector.zero(SPECIES);
-        FloatVector c001 = FloatVector.zero(SPECIES);
-        FloatVector c010 = FloatVector.zero(SPECIES);
-        FloatVector c011 = FloatVector.zero(SPECIES);
-        FloatVector c020 = FloatVector.zero(SPECIES);
-        FloatVector c021 = FloatVector.zero(SPECIES);
-        FloatVector c030 = FloatVector.zero(SPECIES);
-        FloatVector c031 = FloatVector.zero(SPECIES);
-        for (int k = 0; k < cols; k++) {
-            IntVector i0 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p0 + k * nrf).reinterpretAsInts();
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 0 * LANES);
+        FloatVector c001 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 1 * LANES);
+        FloatVector c010 = FloatVector.fromArray(SPECIES, init, ci + 1 * nrf + 0 * LANES);
+        FloatVector c011 = FloatVector.fromArray(SPECIES, init, ci + 1 * nrf + 1 * LANES);
+        FloatVector c020 = FloatVector.fromArray(SPECIES, init, ci + 2 * nrf + 0 * LANES);
+        FloatVector c021 = FloatVector.fromArray(SPECIES, init, ci + 2 * nrf + 1 * LANES);
+        FloatVector c030 = FloatVector.fromArray(SPECIES, init, ci + 3 * nrf + 0 * LANES);
+        FloatVector c031 = FloatVector.fromArray(SPECIES, init, ci + 3 * nrf + 1 * LANES);
+        final int ks = k1 - k0;
+        final int ak = a0 + k0;
+        final int pk = k0 * nrf;
+        for (int k = 0; k < ks; k++) {
+            IntVector i0 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p0 + pk + k * nrf).reinterpretAsInts();
             FloatVector w00 = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             FloatVector w01 = i0.and(0xffff0000).reinterpretAsFloats();
-            IntVector i1 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p1 + k * nrf).reinterpretAsInts();
+            IntVector i1 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p1 + pk + k * nrf).reinterpretAsInts();
             FloatVector w10 = i1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             FloatVector w11 = i1.and(0xffff0000).reinterpretAsFloats();
-            IntVector i2 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p2 + k * nrf).reinterpretAsInts();
+            IntVector i2 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p2 + pk + k * nrf).reinterpretAsInts();
             FloatVector w20 = i2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             FloatVector w21 = i2.and(0xffff0000).reinterpretAsFloats();
-            IntVector i3 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p3 + k * nrf).reinterpretAsInts();
+            IntVector i3 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p3 + pk + k * nrf).reinterpretAsInts();
             FloatVector w30 = i3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             FloatVector w31 = i3.and(0xffff0000).reinterpretAsFloats();
-            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak + k]);
             c000 = w00.fma(x, c000);
             c001 = w01.fma(x, c001);
             c010 = w10.fma(x, c010);
@@ -459,36 +474,39 @@ final class PackedTilesBf16 {
         FloatVector b21 = FloatVector.fromArray(SPECIES, bias, b0 + 2 * nrf + 1 * LANES);
         FloatVector b30 = FloatVector.fromArray(SPECIES, bias, b0 + 3 * nrf + 0 * LANES);
         FloatVector b31 = FloatVector.fromArray(SPECIES, bias, b0 + 3 * nrf + 1 * LANES);
-        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
-        c001.add(b01).intoArray(out, o0 + 0 * os + 0 * nrf + 1 * LANES);
-        c010.add(b10).intoArray(out, o0 + 0 * os + 1 * nrf + 0 * LANES);
-        c011.add(b11).intoArray(out, o0 + 0 * os + 1 * nrf + 1 * LANES);
-        c020.add(b20).intoArray(out, o0 + 0 * os + 2 * nrf + 0 * LANES);
-        c021.add(b21).intoArray(out, o0 + 0 * os + 2 * nrf + 1 * LANES);
-        c030.add(b30).intoArray(out, o0 + 0 * os + 3 * nrf + 0 * LANES);
-        c031.add(b31).intoArray(out, o0 + 0 * os + 3 * nrf + 1 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * nrf + 0 * LANES);
+        c001.add(b01).intoArray(out, o0 + 0 * nrf + 1 * LANES);
+        c010.add(b10).intoArray(out, o0 + 1 * nrf + 0 * LANES);
+        c011.add(b11).intoArray(out, o0 + 1 * nrf + 1 * LANES);
+        c020.add(b20).intoArray(out, o0 + 2 * nrf + 0 * LANES);
+        c021.add(b21).intoArray(out, o0 + 2 * nrf + 1 * LANES);
+        c030.add(b30).intoArray(out, o0 + 3 * nrf + 0 * LANES);
+        c031.add(b31).intoArray(out, o0 + 3 * nrf + 1 * LANES);
     }
 
     /** 1 row(s) of A x 3 panel(s) of 1 vector(s): 3 accumulators. */
-    static void t1x1p3(int cols, float[] a, int a0, int as, short[] p, int p0, int ps, float[] bias, int b0,
-                    float[] out, int o0, int os) {
+    static void t1x1p3(int k0, int k1, float[] a, int a0, short[] p, int p0, int ps, float[] init, int ci,
+                    float[] bias, int b0, float[] out, int o0) {
         final int nrf = 1 * LANES;
         final int p1 = p0 + 1 * ps;
         final int p2 = p0 + 2 * ps;
-        FloatVector c000 = FloatVector.zero(SPECIES);
-        FloatVector c010 = FloatVector.zero(SPECIES);
-        FloatVector c020 = FloatVector.zero(SPECIES);
-        for (int k = 0; k < cols; k++) {
-            FloatVector w00 = ((IntVector) ShortVector.fromArray(SHORTS, p, p0 + k * nrf)
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 0 * LANES);
+        FloatVector c010 = FloatVector.fromArray(SPECIES, init, ci + 1 * nrf + 0 * LANES);
+        FloatVector c020 = FloatVector.fromArray(SPECIES, init, ci + 2 * nrf + 0 * LANES);
+        final int ks = k1 - k0;
+        final int ak = a0 + k0;
+        final int pk = k0 * nrf;
+        for (int k = 0; k < ks; k++) {
+            FloatVector w00 = ((IntVector) ShortVector.fromArray(SHORTS, p, p0 + pk + k * nrf)
                     .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16)
                     .reinterpretAsFloats();
-            FloatVector w10 = ((IntVector) ShortVector.fromArray(SHORTS, p, p1 + k * nrf)
+            FloatVector w10 = ((IntVector) ShortVector.fromArray(SHORTS, p, p1 + pk + k * nrf)
                     .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16)
                     .reinterpretAsFloats();
-            FloatVector w20 = ((IntVector) ShortVector.fromArray(SHORTS, p, p2 + k * nrf)
+            FloatVector w20 = ((IntVector) ShortVector.fromArray(SHORTS, p, p2 + pk + k * nrf)
                     .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16)
                     .reinterpretAsFloats();
-            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak + k]);
             c000 = w00.fma(x, c000);
             c010 = w10.fma(x, c010);
             c020 = w20.fma(x, c020);
@@ -496,34 +514,37 @@ final class PackedTilesBf16 {
         FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 0 * LANES);
         FloatVector b10 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * nrf + 0 * LANES);
         FloatVector b20 = FloatVector.fromArray(SPECIES, bias, b0 + 2 * nrf + 0 * LANES);
-        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
-        c010.add(b10).intoArray(out, o0 + 0 * os + 1 * nrf + 0 * LANES);
-        c020.add(b20).intoArray(out, o0 + 0 * os + 2 * nrf + 0 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * nrf + 0 * LANES);
+        c010.add(b10).intoArray(out, o0 + 1 * nrf + 0 * LANES);
+        c020.add(b20).intoArray(out, o0 + 2 * nrf + 0 * LANES);
     }
 
     /** 1 row(s) of A x 3 panel(s) of 2 vector(s): 6 accumulators. */
-    static void t1x2p3(int cols, float[] a, int a0, int as, short[] p, int p0, int ps, float[] bias, int b0,
-                    float[] out, int o0, int os) {
+    static void t1x2p3(int k0, int k1, float[] a, int a0, short[] p, int p0, int ps, float[] init, int ci,
+                    float[] bias, int b0, float[] out, int o0) {
         final int nrf = 2 * LANES;
         final int p1 = p0 + 1 * ps;
         final int p2 = p0 + 2 * ps;
-        FloatVector c000 = FloatVector.zero(SPECIES);
-        FloatVector c001 = FloatVector.zero(SPECIES);
-        FloatVector c010 = FloatVector.zero(SPECIES);
-        FloatVector c011 = FloatVector.zero(SPECIES);
-        FloatVector c020 = FloatVector.zero(SPECIES);
-        FloatVector c021 = FloatVector.zero(SPECIES);
-        for (int k = 0; k < cols; k++) {
-            IntVector i0 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p0 + k * nrf).reinterpretAsInts();
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 0 * LANES);
+        FloatVector c001 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 1 * LANES);
+        FloatVector c010 = FloatVector.fromArray(SPECIES, init, ci + 1 * nrf + 0 * LANES);
+        FloatVector c011 = FloatVector.fromArray(SPECIES, init, ci + 1 * nrf + 1 * LANES);
+        FloatVector c020 = FloatVector.fromArray(SPECIES, init, ci + 2 * nrf + 0 * LANES);
+        FloatVector c021 = FloatVector.fromArray(SPECIES, init, ci + 2 * nrf + 1 * LANES);
+        final int ks = k1 - k0;
+        final int ak = a0 + k0;
+        final int pk = k0 * nrf;
+        for (int k = 0; k < ks; k++) {
+            IntVector i0 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p0 + pk + k * nrf).reinterpretAsInts();
             FloatVector w00 = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             FloatVector w01 = i0.and(0xffff0000).reinterpretAsFloats();
-            IntVector i1 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p1 + k * nrf).reinterpretAsInts();
+            IntVector i1 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p1 + pk + k * nrf).reinterpretAsInts();
             FloatVector w10 = i1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             FloatVector w11 = i1.and(0xffff0000).reinterpretAsFloats();
-            IntVector i2 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p2 + k * nrf).reinterpretAsInts();
+            IntVector i2 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p2 + pk + k * nrf).reinterpretAsInts();
             FloatVector w20 = i2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             FloatVector w21 = i2.and(0xffff0000).reinterpretAsFloats();
-            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak + k]);
             c000 = w00.fma(x, c000);
             c001 = w01.fma(x, c001);
             c010 = w10.fma(x, c010);
@@ -537,55 +558,61 @@ final class PackedTilesBf16 {
         FloatVector b11 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * nrf + 1 * LANES);
         FloatVector b20 = FloatVector.fromArray(SPECIES, bias, b0 + 2 * nrf + 0 * LANES);
         FloatVector b21 = FloatVector.fromArray(SPECIES, bias, b0 + 2 * nrf + 1 * LANES);
-        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
-        c001.add(b01).intoArray(out, o0 + 0 * os + 0 * nrf + 1 * LANES);
-        c010.add(b10).intoArray(out, o0 + 0 * os + 1 * nrf + 0 * LANES);
-        c011.add(b11).intoArray(out, o0 + 0 * os + 1 * nrf + 1 * LANES);
-        c020.add(b20).intoArray(out, o0 + 0 * os + 2 * nrf + 0 * LANES);
-        c021.add(b21).intoArray(out, o0 + 0 * os + 2 * nrf + 1 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * nrf + 0 * LANES);
+        c001.add(b01).intoArray(out, o0 + 0 * nrf + 1 * LANES);
+        c010.add(b10).intoArray(out, o0 + 1 * nrf + 0 * LANES);
+        c011.add(b11).intoArray(out, o0 + 1 * nrf + 1 * LANES);
+        c020.add(b20).intoArray(out, o0 + 2 * nrf + 0 * LANES);
+        c021.add(b21).intoArray(out, o0 + 2 * nrf + 1 * LANES);
     }
 
     /** 1 row(s) of A x 2 panel(s) of 1 vector(s): 2 accumulators. */
-    static void t1x1p2(int cols, float[] a, int a0, int as, short[] p, int p0, int ps, float[] bias, int b0,
-                    float[] out, int o0, int os) {
+    static void t1x1p2(int k0, int k1, float[] a, int a0, short[] p, int p0, int ps, float[] init, int ci,
+                    float[] bias, int b0, float[] out, int o0) {
         final int nrf = 1 * LANES;
         final int p1 = p0 + 1 * ps;
-        FloatVector c000 = FloatVector.zero(SPECIES);
-        FloatVector c010 = FloatVector.zero(SPECIES);
-        for (int k = 0; k < cols; k++) {
-            FloatVector w00 = ((IntVector) ShortVector.fromArray(SHORTS, p, p0 + k * nrf)
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 0 * LANES);
+        FloatVector c010 = FloatVector.fromArray(SPECIES, init, ci + 1 * nrf + 0 * LANES);
+        final int ks = k1 - k0;
+        final int ak = a0 + k0;
+        final int pk = k0 * nrf;
+        for (int k = 0; k < ks; k++) {
+            FloatVector w00 = ((IntVector) ShortVector.fromArray(SHORTS, p, p0 + pk + k * nrf)
                     .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16)
                     .reinterpretAsFloats();
-            FloatVector w10 = ((IntVector) ShortVector.fromArray(SHORTS, p, p1 + k * nrf)
+            FloatVector w10 = ((IntVector) ShortVector.fromArray(SHORTS, p, p1 + pk + k * nrf)
                     .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16)
                     .reinterpretAsFloats();
-            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak + k]);
             c000 = w00.fma(x, c000);
             c010 = w10.fma(x, c010);
         }
         FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 0 * LANES);
         FloatVector b10 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * nrf + 0 * LANES);
-        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
-        c010.add(b10).intoArray(out, o0 + 0 * os + 1 * nrf + 0 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * nrf + 0 * LANES);
+        c010.add(b10).intoArray(out, o0 + 1 * nrf + 0 * LANES);
     }
 
     /** 1 row(s) of A x 2 panel(s) of 2 vector(s): 4 accumulators. */
-    static void t1x2p2(int cols, float[] a, int a0, int as, short[] p, int p0, int ps, float[] bias, int b0,
-                    float[] out, int o0, int os) {
+    static void t1x2p2(int k0, int k1, float[] a, int a0, short[] p, int p0, int ps, float[] init, int ci,
+                    float[] bias, int b0, float[] out, int o0) {
         final int nrf = 2 * LANES;
         final int p1 = p0 + 1 * ps;
-        FloatVector c000 = FloatVector.zero(SPECIES);
-        FloatVector c001 = FloatVector.zero(SPECIES);
-        FloatVector c010 = FloatVector.zero(SPECIES);
-        FloatVector c011 = FloatVector.zero(SPECIES);
-        for (int k = 0; k < cols; k++) {
-            IntVector i0 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p0 + k * nrf).reinterpretAsInts();
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 0 * LANES);
+        FloatVector c001 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 1 * LANES);
+        FloatVector c010 = FloatVector.fromArray(SPECIES, init, ci + 1 * nrf + 0 * LANES);
+        FloatVector c011 = FloatVector.fromArray(SPECIES, init, ci + 1 * nrf + 1 * LANES);
+        final int ks = k1 - k0;
+        final int ak = a0 + k0;
+        final int pk = k0 * nrf;
+        for (int k = 0; k < ks; k++) {
+            IntVector i0 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p0 + pk + k * nrf).reinterpretAsInts();
             FloatVector w00 = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             FloatVector w01 = i0.and(0xffff0000).reinterpretAsFloats();
-            IntVector i1 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p1 + k * nrf).reinterpretAsInts();
+            IntVector i1 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p1 + pk + k * nrf).reinterpretAsInts();
             FloatVector w10 = i1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             FloatVector w11 = i1.and(0xffff0000).reinterpretAsFloats();
-            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak + k]);
             c000 = w00.fma(x, c000);
             c001 = w01.fma(x, c001);
             c010 = w10.fma(x, c010);
@@ -595,9 +622,9 @@ final class PackedTilesBf16 {
         FloatVector b01 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 1 * LANES);
         FloatVector b10 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * nrf + 0 * LANES);
         FloatVector b11 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * nrf + 1 * LANES);
-        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
-        c001.add(b01).intoArray(out, o0 + 0 * os + 0 * nrf + 1 * LANES);
-        c010.add(b10).intoArray(out, o0 + 0 * os + 1 * nrf + 0 * LANES);
-        c011.add(b11).intoArray(out, o0 + 0 * os + 1 * nrf + 1 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * nrf + 0 * LANES);
+        c001.add(b01).intoArray(out, o0 + 0 * nrf + 1 * LANES);
+        c010.add(b10).intoArray(out, o0 + 1 * nrf + 0 * LANES);
+        c011.add(b11).intoArray(out, o0 + 1 * nrf + 1 * LANES);
     }
 }

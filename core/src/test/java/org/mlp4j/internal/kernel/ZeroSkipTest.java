@@ -14,7 +14,8 @@ import org.mlp4j.Activation;
  * {@code PackedGemm}'s segments). The scalar twin never skips, so the vector results must equal it bit for bit
  * on inputs full of zeros: MNIST-like blank runs, lone nonzeros, -0.0, subnormals, NaN among zeros, all zeros,
  * and zeros or not in the partial last block; on every panel shape (1-4 panels per pass, one or two vectors
- * per panel, a partial last panel), for single samples and for the one-row remainder of a batch.
+ * per panel, a partial last panel), float and bfloat16 weights, for single samples and for the one-row
+ * remainder of a batch.
  */
 class ZeroSkipTest {
     private static final int[] ROWS = {5, 10, 16, 17, 33, 64, 100, 129, 256};
@@ -40,6 +41,12 @@ class ZeroSkipTest {
                 float[] ps = new float[s.packedWeightsLength(rows, cols)];
                 v.packWeights(w, 0, rows * cols, rows, cols, pv, 0);
                 s.packWeights(w, 0, rows * cols, rows, cols, ps, 0);
+                short[] hv = new short[v.packedBf16Length(rows, cols)];
+                short[] hs = new short[s.packedBf16Length(rows, cols)];
+                float[] bv = new float[v.packedBf16BiasLength(rows)];
+                float[] bs = new float[s.packedBf16BiasLength(rows)];
+                v.packWeightsBf16(w, 0, rows * cols, rows, cols, hv, 0, bv, 0);
+                s.packWeightsBf16(w, 0, rows * cols, rows, cols, hs, 0, bs, 0);
                 for (float[] in : inputs(rnd, cols)) {
                     for (int batch : new int[] {1, 3}) { // 3: MR-row tiles do not take it, one-row remainders do
                         float[] x = new float[batch * cols];
@@ -57,6 +64,10 @@ class ZeroSkipTest {
                                 + " batch=" + batch + " input #" + checked / 2 % 12;
                         assertArrayEquals(zs, zv, shape + ": Z differs from the scalar twin");
                         assertArrayEquals(os, ov, shape + ": activations differ from the scalar twin");
+                        v.gemmForwardPackedBf16(x, 0, batch, hv, 0, bv, 0, rows, cols, zv, 0, ov, 0, act, 0f);
+                        s.gemmForwardPackedBf16(x, 0, batch, hs, 0, bs, 0, rows, cols, zs, 0, os, 0, act, 0f);
+                        assertArrayEquals(zs, zv, shape + ": bfloat16 Z differs from the scalar twin");
+                        assertArrayEquals(os, ov, shape + ": bfloat16 activations differ from the scalar twin");
                         checked++;
                     }
                 }
