@@ -32,6 +32,7 @@ case "$PROFILE" in
             "inference|InferenceBenchmark|"
             "onnxruntime|OnnxRuntimeBenchmark|"
             "serving|PredictorBenchmark|-p net=mnist"
+            "images|MnistImageBenchmark|"
             "serving-tiny|PredictorBenchmark.predict$|-p net=tiny"
             "matvec|MatvecBenchmark|-p kernels=vector"
             "gemm|GemmBenchmark|-p kernels=vector -p batch=128"
@@ -60,6 +61,7 @@ case "$PROFILE" in
             "inference|InferenceBenchmark|"
             "onnxruntime|OnnxRuntimeBenchmark|-p ortThreads=1,2"
             "serving|PredictorBenchmark|"
+            "images|MnistImageBenchmark|"
             "matvec|MatvecBenchmark|"
             "gemm|GemmBenchmark|"
             "training|TrainingBenchmark|")

@@ -346,6 +346,34 @@ def main():
             w(f"| {net} | {label} | {fns(mn)} | {fns(md)} | " + " | ".join(pc) + f" | {falloc(r['alloc'], r)} | {ratio} |")
     w("")
 
+    w("## Single sample on real MNIST test images")
+    w("")
+    w("`MnistImageBenchmark.predict`: the MNIST net above, each call the next of the first 1,000 MNIST test "
+      "images, copied into the engine's input (mlp4j's `float[]`, ONNX Runtime's pinned direct buffer). mlp4j "
+      "leaves out the blank stretches of an image (exactly; about 60 % of the first layer's k-steps); ONNX "
+      "Runtime's time does not depend on the values. Uniform random inputs (the table above) have no zeros.")
+    w("")
+    w("| engine | min | median | p50 | p90 | p99 | p99.9 | B/op | vs ORT (median) | vs ORT (p50) |")
+    w("|---|---|---|---|---|---|---|---|---|---|")
+    o = find(rows, "MnistImageBenchmark.predict", engine="onnxruntime")
+    osm = find(rows, "MnistImageBenchmark.predict", "sample", engine="onnxruntime")
+    om = stats_ns(o)[1] if o else None
+    op50 = to_ns(float(osm["pct"]["50.0"]), osm["unit"]) if osm and "50.0" in osm["pct"] else None
+    for label, eng in (("mlp4j Network (vector)", "network"), ("mlp4j Predictor fp32", "predictor-fp32"),
+                       ("mlp4j Predictor bf16", "predictor-bf16"), ("ONNX Runtime (reused tensors)", "onnxruntime")):
+        r = find(rows, "MnistImageBenchmark.predict", engine=eng)
+        if not r:
+            continue
+        sm = find(rows, "MnistImageBenchmark.predict", "sample", engine=eng)
+        mn, md = stats_ns(r)
+        p = sm["pct"] if sm else {}
+        pc = [fns(to_ns(float(p[k]), sm["unit"])) if k in p else "–" for k in ("50.0", "90.0", "99.0", "99.9")]
+        p50 = to_ns(float(p["50.0"]), sm["unit"]) if "50.0" in p else None
+        ratio = f"{md / om:.2f}×" if om else "–"
+        ratio50 = f"{p50 / op50:.2f}×" if p50 and op50 else "–"
+        w(f"| {label} | {fns(mn)} | {fns(md)} | " + " | ".join(pc) + f" | {falloc(r['alloc'], r)} | {ratio} | {ratio50} |")
+    w("")
+
     w("## Batched inference throughput (batch 128)")
     w("")
     w("| net | engine | time/batch min | median | samples/s (median) | best | B/op | vs ORT |")

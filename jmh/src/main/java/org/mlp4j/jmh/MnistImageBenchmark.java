@@ -1,0 +1,165 @@
+package org.mlp4j.jmh;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.mlp4j.Network;
+import org.mlp4j.Predictor;
+import org.mlp4j.Workspace;
+import org.mlp4j.io.Idx;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One sample of the benchmark MNIST net ({@link Models}, the weights ONNX Runtime runs too) on real MNIST test
+ * images instead of {@code InferenceBenchmark}'s uniform random input: each call scores the next of the first
+ * {@value #IMAGES} test images, copied into the engine's input first (a {@code float[]} for mlp4j, the pinned
+ * direct buffer for ONNX Runtime), as a service would. mlp4j leaves out the blank stretches of an image (about
+ * 60 % of its k-steps in the first layer, exactly: see {@code PackedGemm}); ONNX Runtime's time does not depend
+ * on the values. The images come from {@code data/mnist} in the working directory ({@code jmh/run.sh} runs
+ * from the repository root), else {@code ../shared/data/mnist}, or the directory in {@code -Dmlp4j.mnist}.
+ */
+@State(Scope.Thread)
+@BenchmarkMode({Mode.AverageTime, Mode.SampleTime})
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 5, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 2, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xms1g", "-Xmx1g"})
+public class MnistImageBenchmark {
+    static final int IMAGES = 1000;
+    private static final int PIXELS = 784;
+
+    @Param({"network", "predictor-fp32", "predictor-bf16", "onnxruntime"})
+    public String engine;
+
+    private float[] images;
+    private int next;
+    private float[] input;
+    private float[] output;
+    private Network network;
+    private Workspace ws;
+    private Predictor predictor;
+    private OrtEnvironment env;
+    private OrtSession session;
+    private FloatBuffer ortIn;
+    private FloatBuffer ortOut;
+    private Map<String, OnnxTensor> ortInputs;
+    private Map<String, OnnxTensor> ortOutputs;
+
+    @Setup(Level.Trial)
+    public void setup() throws OrtException {
+        float[] all = readImages();
+        images = java.util.Arrays.copyOf(all, IMAGES * PIXELS);
+        input = new float[PIXELS];
+        output = new float[10];
+        switch (engine) {
+            case "network":
+            case "predictor-fp32":
+            case "predictor-bf16":
+                Models.selectKernels("vector");
+                network = Models.load("mnist");
+                ws = network.newWorkspace();
+                if (!engine.equals("network")) {
+                    predictor = Predictor.of(network, engine.equals("predictor-fp32")
+                            ? Predictor.Precision.FLOAT32 : Predictor.Precision.BFLOAT16);
+                }
+                break;
+            case "onnxruntime":
+                env = OrtEnvironment.getEnvironment();
+                try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
+                    opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+                    opts.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+                    opts.setIntraOpNumThreads(1);
+                    opts.setInterOpNumThreads(1);
+                    session = env.createSession(Models.resource("mnist.onnx"), opts);
+                }
+                ortIn = direct(PIXELS);
+                ortOut = direct(10);
+                ortInputs = Map.of("x", OnnxTensor.createTensor(env, ortIn, new long[] {1, PIXELS}));
+                ortOutputs = Map.of("y", OnnxTensor.createTensor(env, ortOut, new long[] {1, 10}));
+                break;
+            default:
+                throw new IllegalArgumentException("engine: expected network, predictor-fp32, predictor-bf16 or "
+                        + "onnxruntime, got " + engine);
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws OrtException {
+        if (session != null) {
+            for (OnnxTensor t : ortInputs.values()) {
+                t.close();
+            }
+            for (OnnxTensor t : ortOutputs.values()) {
+                t.close();
+            }
+            session.close();
+        }
+    }
+
+    /** The next image, scored by the engine. */
+    @Benchmark
+    public float predict() throws OrtException {
+        int off = next * PIXELS;
+        next = next + 1 == IMAGES ? 0 : next + 1;
+        switch (engine) {
+            case "network":
+                System.arraycopy(images, off, input, 0, PIXELS);
+                network.predict(input, 0, output, 0, ws);
+                return output[0];
+            case "onnxruntime":
+                ortIn.put(0, images, off, PIXELS);
+                try (OrtSession.Result r = session.run(ortInputs, ortOutputs)) {
+                    return ortOut.get(0);
+                }
+            default:
+                System.arraycopy(images, off, input, 0, PIXELS);
+                predictor.predict(input, 0, output, 0);
+                return output[0];
+        }
+    }
+
+    private static float[] readImages() {
+        String dir = System.getProperty("mlp4j.mnist");
+        Path[] candidates = dir != null ? new Path[] {Path.of(dir)}
+                : new Path[] {Path.of("data", "mnist"), Path.of("..", "shared", "data", "mnist")};
+        for (Path d : candidates) {
+            Path f = d.resolve("t10k-images-idx3-ubyte.gz");
+            if (Files.isRegularFile(f)) {
+                try {
+                    return Idx.readImages(f).toFeatures();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }
+        throw new IllegalStateException("MnistImageBenchmark: no t10k-images-idx3-ubyte.gz in "
+                + java.util.Arrays.toString(candidates) + " (run from the repository root, or set -Dmlp4j.mnist)");
+    }
+
+    private static FloatBuffer direct(int n) {
+        return ByteBuffer.allocateDirect(n * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+}
