@@ -236,6 +236,48 @@ class PredictorTest {
     }
 
     /**
+     * A reader allocates nothing while another thread publishes back to back, on a net wide enough (784 inputs)
+     * that one sample searches its input for blank stretches, with image-like inputs that have them; the
+     * publisher allocates (it packs each new version off the read path).
+     */
+    @Test
+    void readsOfAWideNetAllocateNothingDuringPublishes() throws Throwable {
+        Network net = Network.builder(784).dense(64, Activation.RELU).dense(10, Activation.IDENTITY)
+                .loss(Loss.CROSS_ENTROPY).seed(3).build();
+        float[] x = new float[2 * 784];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (i / 28) % 3 == 0 || i % 28 < 6 ? 0f : (i % 11) / 11f; // blank rows and margins
+        }
+        for (Predictor.Precision precision : Predictor.Precision.values()) {
+            Predictor p = Predictor.of(net, precision);
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread publisher = new Thread(() -> {
+                while (!stop.get()) {
+                    p.publish(net);
+                }
+            });
+            publisher.start();
+            try {
+                float[] out = new float[20];
+                long bytes = -1;
+                for (int round = 0; round < 40 && bytes != 0; round++) {
+                    long overhead = -Allocations.thisThread() + Allocations.thisThread();
+                    long before = Allocations.thisThread();
+                    for (int i = 0; i < 1000; i++) {
+                        p.predict(x, 0, out, 0);
+                        p.predict(x, 784, out, 10);
+                    }
+                    bytes = Allocations.thisThread() - before - overhead;
+                }
+                assertEquals(0, bytes, precision + ": bytes allocated by 2000 reads during publishes");
+            } finally {
+                stop.set(true);
+                publisher.join();
+            }
+        }
+    }
+
+    /**
      * The explicit-workspace forms of {@link Network} allocate nothing either, on the kernels in use (the
      * workspace check once copied the layout's widths on every call: 32 B per call).
      */
