@@ -6,8 +6,6 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,17 +86,16 @@ public class MnistImageBenchmark {
                 break;
             case "onnxruntime":
                 env = OrtEnvironment.getEnvironment();
-                try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
-                    opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-                    opts.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-                    opts.setIntraOpNumThreads(1);
-                    opts.setInterOpNumThreads(1);
-                    session = env.createSession(Models.resource("mnist.onnx"), opts);
-                }
-                ortIn = direct(PIXELS);
-                ortOut = direct(10);
+                session = OnnxRuntimeBenchmark.openSession(env, "mnist", 1);
+                ortIn = OnnxRuntimeBenchmark.direct(Models.checkInput("mnist"));
+                ortOut = OnnxRuntimeBenchmark.direct(new float[10]);
                 ortInputs = Map.of("x", OnnxTensor.createTensor(env, ortIn, new long[] {1, PIXELS}));
                 ortOutputs = Map.of("y", OnnxTensor.createTensor(env, ortOut, new long[] {1, 10}));
+                try (OrtSession.Result r = session.run(ortInputs, ortOutputs)) {
+                    float[] got = new float[10];
+                    ortOut.get(0, got);
+                    Models.checkOutput("onnxruntime", "mnist", got); // the same function as mlp4j's
+                }
                 break;
             default:
                 throw new IllegalArgumentException("engine: expected network, predictor-fp32, predictor-bf16 or "
@@ -157,9 +154,5 @@ public class MnistImageBenchmark {
         }
         throw new IllegalStateException("MnistImageBenchmark: no t10k-images-idx3-ubyte.gz in "
                 + java.util.Arrays.toString(candidates) + " (run from the repository root, or set -Dmlp4j.mnist)");
-    }
-
-    private static FloatBuffer direct(int n) {
-        return ByteBuffer.allocateDirect(n * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 }

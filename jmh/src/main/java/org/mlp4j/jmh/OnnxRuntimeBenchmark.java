@@ -73,13 +73,7 @@ public class OnnxRuntimeBenchmark {
         int in = sizes[0];
         int out = sizes[sizes.length - 1];
         env = OrtEnvironment.getEnvironment();
-        try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
-            opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            opts.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-            opts.setIntraOpNumThreads(ortThreads);
-            opts.setInterOpNumThreads(1);
-            session = env.createSession(Models.resource(net + ".onnx"), opts);
-        }
+        session = openSession(env, net, ortThreads);
         float[] check = Models.checkInput(net);
         x1 = OnnxTensor.createTensor(env, direct(check), new long[] {1, in});
         y1Buf = direct(new float[out]);
@@ -135,7 +129,19 @@ public class OnnxRuntimeBenchmark {
         }
     }
 
-    private static FloatBuffer direct(float[] values) {
+    /** A session on the exported net: every graph optimisation, sequential, {@code threads} intra-op threads. */
+    static OrtSession openSession(OrtEnvironment env, String net, int threads) throws OrtException {
+        try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
+            opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            opts.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+            opts.setIntraOpNumThreads(threads);
+            opts.setInterOpNumThreads(1);
+            return env.createSession(Models.resource(net + ".onnx"), opts);
+        }
+    }
+
+    /** A native-order direct buffer holding {@code values}, positioned at 0. */
+    static FloatBuffer direct(float[] values) {
         FloatBuffer b = ByteBuffer.allocateDirect(values.length * Float.BYTES).order(ByteOrder.nativeOrder())
                 .asFloatBuffer();
         b.put(values).rewind();
