@@ -8,15 +8,20 @@ Run: python3 core/tools/gen_bf16_tiles.py > core/src/main/java/org/mlp4j/interna
 # latency that one panel's 1-2 chains expose (a k-step per FMA latency). The p3/p2 passes are for layers of
 # 2-3 panels, such as the tiny net's 64-wide layers at 512 bits (measurements in PackedGemm's comment).
 SHAPES = [(r, v, 1) for r in (8, 6, 4, 1) for v in (1, 2)] + [(1, v, p) for p in (4, 3, 2) for v in (1, 2)]
+# Segment tiles (s8x2 ...): a block of rows of a batch over one segment [k0, k1), as in gen_packed_tiles.py.
+SEGMENT_SHAPES = [(r, v) for r in (8, 6, 4) for v in (1, 2)]
 
 
-def tile(mr, v, panels):
-    name = f"t{mr}x{v}" + (f"p{panels}" if panels > 1 else "")
+def tile(mr, v, panels, seg=False):
+    name = (f"s{mr}x{v}" if seg else f"t{mr}x{v}") + (f"p{panels}" if panels > 1 else "")
     L = []
     o = L.append
     o(f"    /** {mr} row(s) of A x {panels} panel(s) of {v} vector(s): {mr * v * panels} accumulators. */")
-    one = mr == 1  # one sample: a segment [k0, k1) of k from init's sums (see PackedTiles)
-    if one:
+    one = mr == 1 or seg  # a segment [k0, k1) of k from init's sums (see PackedTiles)
+    if seg:
+        o(f"    static void {name}(int k0, int k1, float[] a, int a0, int as, short[] p, int p0, float[] init, int ci,")
+        o(f"                    int cs, float[] bias, int b0, float[] out, int o0, int os) {{")
+    elif one:
         o(f"    static void {name}(int k0, int k1, float[] a, int a0, short[] p, int p0, int ps, float[] init, int ci,")
         o(f"                    float[] bias, int b0, float[] out, int o0) {{")
     else:
@@ -30,13 +35,16 @@ def tile(mr, v, panels):
     for i in range(mr):
         for q in range(panels):
             for j in range(v):
-                if one:
+                if seg:
+                    o(f"        FloatVector c{i}{q}{j} = FloatVector.fromArray(SPECIES, init, ci + {i} * cs + {j} * LANES);")
+                elif one:
                     o(f"        FloatVector c{i}{q}{j} = FloatVector.fromArray(SPECIES, init, ci + {q} * nrf + {j} * LANES);")
                 else:
                     o(f"        FloatVector c{i}{q}{j} = FloatVector.zero(SPECIES);")
     if one:  # the loop from 0, as in the other tiles (PackedTiles)
         o(f"        final int ks = k1 - k0;")
-        o(f"        final int ak = a0 + k0;")
+        for i in range(mr):
+            o(f"        final int ak{i if seg else ''} = a{i if seg else 0} + k0;")
         o(f"        final int pk = k0 * nrf;")
     o(f"        for (int k = 0; k < {'ks' if one else 'cols'}; k++) {{")
     pk = " + pk" if one else ""
@@ -50,7 +58,7 @@ def tile(mr, v, panels):
             o(f"                    .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16)")
             o(f"                    .reinterpretAsFloats();")
     for i in range(mr):
-        ax = "ak" if one else f"a{i}"
+        ax = f"ak{i}" if seg else "ak" if one else f"a{i}"
         o(f"            {'FloatVector ' if i == 0 else ''}x = FloatVector.broadcast(SPECIES, a[{ax} + k]);")
         for q in range(panels):
             for j in range(v):
@@ -62,7 +70,7 @@ def tile(mr, v, panels):
     for i in range(mr):
         for q in range(panels):
             for j in range(v):
-                row = "" if one else f" + {i} * os"
+                row = f" + {i} * os" if mr > 1 else ""
                 o(f"        c{i}{q}{j}.add(b{q}{j}).intoArray(out, o0{row} + {q} * nrf + {j} * LANES);")
     o("    }")
     return "\n".join(L)
@@ -90,7 +98,8 @@ import jdk.incubator.vector.VectorSpecies;
  * sign-extend them to ints ({@code S2I}) and shift left 16.
  *
  * <p>The one-sample tiles ({@code t1x...}) run over a segment {@code [k0, k1)} of k from the sums in
- * {@code init}, as {@link PackedTiles}' do, so that {@link PackedGemmBf16} can leave out inputs that are zero.
+ * {@code init}, as {@link PackedTiles}' do, so that {@link PackedGemmBf16} can leave out inputs that are zero;
+ * the segment tiles ({@code s8x2 ...}) do the same for a block of rows of a batch.
  *
  * <p>The widening is written out in every tile, not called through helper methods: a helper that returns a
  * vector is inlined only while C2's size heuristics allow it ("already compiled into a big method" depends
@@ -109,4 +118,5 @@ final class PackedTilesBf16 {
 
 '''
 
-print(HEADER + "\n\n".join(tile(*s) for s in SHAPES) + "\n}")
+print(HEADER + "\n\n".join([tile(*s) for s in SHAPES] + [tile(r, v, 1, seg=True) for r, v in SEGMENT_SHAPES])
+      + "\n}")

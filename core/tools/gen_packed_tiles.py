@@ -9,16 +9,24 @@ that knows the pattern. Run: python3 core/tools/gen_packed_tiles.py > .../Packed
 # latency that one panel's 1-2 chains expose (a k-step per FMA latency). The p3/p2 passes are for layers of
 # 2-3 panels, such as the tiny net's 64-wide layers at 512 bits (measurements in PackedGemm's comment).
 SHAPES = [(r, v, 1) for r in (8, 6, 4, 1) for v in (1, 2)] + [(1, v, p) for p in (4, 3, 2) for v in (1, 2)]
+# Segment tiles (s8x2 ...): a block of rows over one segment [k0, k1) of k, for batches whose rows share
+# stretches of zero input (PackedGemm). Separate from the dense t8x2 ...: those keep their zero start and
+# in-panel bias, and the dense path does not pay for the extra arguments.
+SEGMENT_SHAPES = [(r, v) for r in (8, 6, 4) for v in (1, 2)]
 
 
-def tile(r, v, p):
-    n = f"t{r}x{v}" + (f"p{p}" if p > 1 else "")
+def tile(r, v, p, seg=False):
+    one = r == 1 or seg  # over one segment [k0, k1), from init's sums, plus bias's
+    n = (f"s{r}x{v}" if seg else f"t{r}x{v}") + (f"p{p}" if p > 1 else "")
     acc = [(i, q, j) for i in range(r) for q in range(p) for j in range(v)]
     c = lambda i, q, j: f"c{i}{q}{j}"
     out = []
     o = out.append
     o(f"    /** {r} row(s) of A x {p} panel(s) of {v} vector(s): {len(acc)} accumulators. */")
-    if r == 1:
+    if seg:
+        o(f"    static void {n}(int k0, int k1, float[] a, int a0, int as, float[] p, int p0, float[] init, int ci,")
+        o(f"                    int cs, float[] bias, int b0, float[] out, int o0, int os) {{")
+    elif r == 1:
         o(f"    static void {n}(int k0, int k1, float[] a, int a0, float[] p, int p0, int ps, float[] init, int ci,")
         o(f"                    float[] bias, int b0, int bs, float[] out, int o0) {{")
     else:
@@ -30,7 +38,9 @@ def tile(r, v, p):
     for q in range(1, p):
         o(f"        final int p{q} = p0 + {q} * ps;")
     for (i, q, j) in acc:
-        if r == 1:
+        if seg:
+            o(f"        FloatVector {c(i, q, j)} = FloatVector.fromArray(SPECIES, init, ci + {i} * cs + {j} * LANES);")
+        elif r == 1:
             o(f"        FloatVector {c(i, q, j)} = FloatVector.fromArray(SPECIES, init, ci + {q} * nrf + {j} * LANES);")
         else:
             o(f"        FloatVector {c(i, q, j)} = FloatVector.zero(SPECIES);")
@@ -38,18 +48,19 @@ def tile(r, v, p):
     # inside the loop (an `if ... continue`, or a scalar while-loop around the vector steps) merges the vector
     # accumulators at a branch, and JDK 17's C2 then boxes them: 5,760 B per call and 784x256 at 29 us instead
     # of 4.4 (JDK 25 did not box; Zen 5, 2026-12-02). Keep every vector loop free of control flow.
-    if r == 1:  # the loop from 0, as in the other tiles: from k0 it ran 10-25 % slower (784x256, Zen 5)
+    if one:  # the loop from 0, as in the other tiles: from k0 it ran 10-25 % slower (784x256, Zen 5)
         o(f"        final int ks = k1 - k0;")
-        o(f"        final int ak = a0 + k0;")
+        for i in range(r):
+            o(f"        final int ak{i if seg else ''} = a{i if seg else 0} + k0;")
         o(f"        final int pk = k0 * nrf;")
-    o(f"        for (int k = 0; k < {'ks' if r == 1 else 'cols'}; k++) {{")
+    o(f"        for (int k = 0; k < {'ks' if one else 'cols'}; k++) {{")
     for q in range(p):
         for j in range(v):
             off = f" + {j} * LANES" if j else ""
-            pk = " + pk" if r == 1 else ""
+            pk = " + pk" if one else ""
             o(f"            FloatVector w{q}{j} = FloatVector.fromArray(SPECIES, p, p{q}{pk} + k * nrf{off});")
     for i in range(r):
-        ax = "ak" if r == 1 else f"a{i}"
+        ax = f"ak{i}" if seg else "ak" if r == 1 else f"a{i}"
         o(f"            {'FloatVector ' if i == 0 else ''}x = FloatVector.broadcast(SPECIES, a[{ax} + k]);")
         for q in range(p):
             for j in range(v):
@@ -58,7 +69,9 @@ def tile(r, v, p):
     for q in range(p):
         for j in range(v):
             off = f" + {j} * LANES" if j else ""
-            if r == 1:
+            if seg:
+                o(f"        FloatVector b{q}{j} = FloatVector.fromArray(SPECIES, bias, b0{off});")
+            elif r == 1:
                 o(f"        FloatVector b{q}{j} = FloatVector.fromArray(SPECIES, bias, b0 + {q} * bs{off});")
             else:
                 o(f"        FloatVector b{q}{j} = FloatVector.fromArray(SPECIES, p, p{q} + cols * nrf{off});")
@@ -91,6 +104,8 @@ import jdk.incubator.vector.FloatVector;
  * segment, +0 before it). {@link PackedGemm} leaves out the stretches of k whose inputs are all zero. That is
  * exact: a zero input adds {@code 0 * w = +-0} (the weights are finite) to a sum that started at +0 and so is
  * never -0, which leaves it unchanged, as does adding +0; a stored and reloaded float is the same float.
+ * The segment tiles ({@code s8x2 ...}) do the same for a block of rows of a batch, over the stretches where
+ * all of the block's rows are zero; their {@code init} rows are {@code cs} apart (0 for {@link PackedGemm#ZEROS}).
  *
  * <p>The activation is not applied here but by the caller on the block while it is in L1: with it in
  * registers (max / blend on 16 accumulators, plus a second store for z) the 8 x 2 tile exceeded C2's inlining
@@ -103,5 +118,8 @@ final class PackedTiles {
 """)
 for s in SHAPES:
     print(tile(*s))
+    print()
+for r, v in SEGMENT_SHAPES:
+    print(tile(r, v, 1, seg=True))
     print()
 print("}")

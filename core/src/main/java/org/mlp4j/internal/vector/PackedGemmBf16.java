@@ -111,7 +111,7 @@ final class PackedGemmBf16 {
             int pi = preOff + b * rows;
             if (mr == 1) { // one sample: its nonzero segments, 2-4 panels per pass (see PackedGemm)
                 int[] seg = cols >= PackedGemm.SKIP_MIN_COLS ? PackedGemm.segmentScratch(cols) : null;
-                int segs = seg != null ? PackedGemm.nonZeroSegments(a, ai, cols, seg) : -cols;
+                int segs = seg != null ? PackedGemm.nonZeroSegments(a, ai, 1, cols, cols, seg) : -cols;
                 int q = 0;
                 for (int n; (n = Math.min(4, full - q)) >= 2; q += n) {
                     oneSample(n, v, seg, segs, cols, a, ai, p, pOff + q * panelSize, panelSize, bias, bOff + q * nrf,
@@ -126,12 +126,26 @@ final class PackedGemmBf16 {
                             bOff + full * nrf, scratch, 0);
                     System.arraycopy(scratch, 0, pre, pi + full * nrf, rem);
                 }
-            } else {
+            } else { // a block of rows: over the segments where not all of them are zero (see PackedGemm)
+                int[] seg = cols >= PackedGemm.SKIP_MIN_COLS ? PackedGemm.segmentScratch(cols) : null;
+                int segs = seg != null ? PackedGemm.nonZeroSegments(a, ai, mr, cols, cols, seg) : 1;
+                boolean dense = seg == null || segs == 1 && seg[0] == 0 && seg[1] == cols;
                 for (int q = 0; q < full; q++) {
-                    tile(mr, v, cols, a, ai, p, pOff + q * panelSize, bias, bOff + q * nrf, pre, pi + q * nrf, rows);
+                    if (dense) {
+                        tile(mr, v, cols, a, ai, p, pOff + q * panelSize, bias, bOff + q * nrf, pre, pi + q * nrf,
+                                rows);
+                    } else {
+                        blockSegments(mr, v, seg, segs, cols, a, ai, p, pOff + q * panelSize, bias, bOff + q * nrf,
+                                pre, pi + q * nrf, rows);
+                    }
                 }
                 if (rem > 0) { // partial last panel: into the scratch tile, then the valid columns out
-                    tile(mr, v, cols, a, ai, p, pOff + full * panelSize, bias, bOff + full * nrf, scratch, 0, nrf);
+                    if (dense) {
+                        tile(mr, v, cols, a, ai, p, pOff + full * panelSize, bias, bOff + full * nrf, scratch, 0, nrf);
+                    } else {
+                        blockSegments(mr, v, seg, segs, cols, a, ai, p, pOff + full * panelSize, bias,
+                                bOff + full * nrf, scratch, 0, nrf);
+                    }
                     for (int i = 0; i < mr; i++) {
                         System.arraycopy(scratch, i * nrf, pre, pi + i * rows + full * nrf, rem);
                     }
@@ -176,6 +190,35 @@ final class PackedGemmBf16 {
             case 3: PackedTilesBf16.t1x1p3(k0, k1, a, ai, p, pi, ps, init, ci, bias, bi, out, oi); return;
             case 2: PackedTilesBf16.t1x1p2(k0, k1, a, ai, p, pi, ps, init, ci, bias, bi, out, oi); return;
             default: PackedTilesBf16.t1x1(k0, k1, a, ai, p, pi, ps, init, ci, bias, bi, out, oi); return;
+        }
+    }
+
+    /** A block of {@code mr} rows over one panel, segment by segment, as in {@link PackedGemm}. */
+    private static void blockSegments(int mr, int v, int[] seg, int segs, int cols, float[] a, int ai, short[] p,
+                                      int pi, float[] bias, int bi, float[] out, int oi, int os) {
+        for (int g = 0; g < segs; g++) {
+            boolean first = g == 0;
+            boolean last = g == segs - 1;
+            int k0 = seg[2 * g];
+            int k1 = seg[2 * g + 1];
+            float[] init = first ? PackedGemm.ZEROS : out;
+            int ci = first ? 0 : oi;
+            int cs = first ? 0 : os;
+            float[] b = last ? bias : PackedGemm.ZEROS;
+            int b0 = last ? bi : 0;
+            if (v == 2) {
+                switch (mr) {
+                    case 8: PackedTilesBf16.s8x2(k0, k1, a, ai, cols, p, pi, init, ci, cs, b, b0, out, oi, os); break;
+                    case 6: PackedTilesBf16.s6x2(k0, k1, a, ai, cols, p, pi, init, ci, cs, b, b0, out, oi, os); break;
+                    default: PackedTilesBf16.s4x2(k0, k1, a, ai, cols, p, pi, init, ci, cs, b, b0, out, oi, os); break;
+                }
+            } else {
+                switch (mr) {
+                    case 8: PackedTilesBf16.s8x1(k0, k1, a, ai, cols, p, pi, init, ci, cs, b, b0, out, oi, os); break;
+                    case 6: PackedTilesBf16.s6x1(k0, k1, a, ai, cols, p, pi, init, ci, cs, b, b0, out, oi, os); break;
+                    default: PackedTilesBf16.s4x1(k0, k1, a, ai, cols, p, pi, init, ci, cs, b, b0, out, oi, os); break;
+                }
+            }
         }
     }
 

@@ -19,6 +19,8 @@ import jdk.incubator.vector.FloatVector;
  * segment, +0 before it). {@link PackedGemm} leaves out the stretches of k whose inputs are all zero. That is
  * exact: a zero input adds {@code 0 * w = +-0} (the weights are finite) to a sum that started at +0 and so is
  * never -0, which leaves it unchanged, as does adding +0; a stored and reloaded float is the same float.
+ * The segment tiles ({@code s8x2 ...}) do the same for a block of rows of a batch, over the stretches where
+ * all of the block's rows are zero; their {@code init} rows are {@code cs} apart (0 for {@link PackedGemm#ZEROS}).
  *
  * <p>The activation is not applied here but by the caller on the block while it is in L1: with it in
  * registers (max / blend on 16 accumulators, plus a second store for z) the 8 x 2 tile exceeded C2's inlining
@@ -579,6 +581,348 @@ final class PackedTiles {
         c001.add(b01).intoArray(out, o0 + 0 * nrf + 1 * LANES);
         c010.add(b10).intoArray(out, o0 + 1 * nrf + 0 * LANES);
         c011.add(b11).intoArray(out, o0 + 1 * nrf + 1 * LANES);
+    }
+
+    /** 8 row(s) of A x 1 panel(s) of 1 vector(s): 8 accumulators. */
+    static void s8x1(int k0, int k1, float[] a, int a0, int as, float[] p, int p0, float[] init, int ci,
+                    int cs, float[] bias, int b0, float[] out, int o0, int os) {
+        final int nrf = 1 * LANES;
+        final int a1 = a0 + 1 * as;
+        final int a2 = a0 + 2 * as;
+        final int a3 = a0 + 3 * as;
+        final int a4 = a0 + 4 * as;
+        final int a5 = a0 + 5 * as;
+        final int a6 = a0 + 6 * as;
+        final int a7 = a0 + 7 * as;
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 0 * LANES);
+        FloatVector c100 = FloatVector.fromArray(SPECIES, init, ci + 1 * cs + 0 * LANES);
+        FloatVector c200 = FloatVector.fromArray(SPECIES, init, ci + 2 * cs + 0 * LANES);
+        FloatVector c300 = FloatVector.fromArray(SPECIES, init, ci + 3 * cs + 0 * LANES);
+        FloatVector c400 = FloatVector.fromArray(SPECIES, init, ci + 4 * cs + 0 * LANES);
+        FloatVector c500 = FloatVector.fromArray(SPECIES, init, ci + 5 * cs + 0 * LANES);
+        FloatVector c600 = FloatVector.fromArray(SPECIES, init, ci + 6 * cs + 0 * LANES);
+        FloatVector c700 = FloatVector.fromArray(SPECIES, init, ci + 7 * cs + 0 * LANES);
+        final int ks = k1 - k0;
+        final int ak0 = a0 + k0;
+        final int ak1 = a1 + k0;
+        final int ak2 = a2 + k0;
+        final int ak3 = a3 + k0;
+        final int ak4 = a4 + k0;
+        final int ak5 = a5 + k0;
+        final int ak6 = a6 + k0;
+        final int ak7 = a7 + k0;
+        final int pk = k0 * nrf;
+        for (int k = 0; k < ks; k++) {
+            FloatVector w00 = FloatVector.fromArray(SPECIES, p, p0 + pk + k * nrf);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak0 + k]);
+            c000 = w00.fma(x, c000);
+            x = FloatVector.broadcast(SPECIES, a[ak1 + k]);
+            c100 = w00.fma(x, c100);
+            x = FloatVector.broadcast(SPECIES, a[ak2 + k]);
+            c200 = w00.fma(x, c200);
+            x = FloatVector.broadcast(SPECIES, a[ak3 + k]);
+            c300 = w00.fma(x, c300);
+            x = FloatVector.broadcast(SPECIES, a[ak4 + k]);
+            c400 = w00.fma(x, c400);
+            x = FloatVector.broadcast(SPECIES, a[ak5 + k]);
+            c500 = w00.fma(x, c500);
+            x = FloatVector.broadcast(SPECIES, a[ak6 + k]);
+            c600 = w00.fma(x, c600);
+            x = FloatVector.broadcast(SPECIES, a[ak7 + k]);
+            c700 = w00.fma(x, c700);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0);
+        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
+        c100.add(b00).intoArray(out, o0 + 1 * os + 0 * nrf + 0 * LANES);
+        c200.add(b00).intoArray(out, o0 + 2 * os + 0 * nrf + 0 * LANES);
+        c300.add(b00).intoArray(out, o0 + 3 * os + 0 * nrf + 0 * LANES);
+        c400.add(b00).intoArray(out, o0 + 4 * os + 0 * nrf + 0 * LANES);
+        c500.add(b00).intoArray(out, o0 + 5 * os + 0 * nrf + 0 * LANES);
+        c600.add(b00).intoArray(out, o0 + 6 * os + 0 * nrf + 0 * LANES);
+        c700.add(b00).intoArray(out, o0 + 7 * os + 0 * nrf + 0 * LANES);
+    }
+
+    /** 8 row(s) of A x 1 panel(s) of 2 vector(s): 16 accumulators. */
+    static void s8x2(int k0, int k1, float[] a, int a0, int as, float[] p, int p0, float[] init, int ci,
+                    int cs, float[] bias, int b0, float[] out, int o0, int os) {
+        final int nrf = 2 * LANES;
+        final int a1 = a0 + 1 * as;
+        final int a2 = a0 + 2 * as;
+        final int a3 = a0 + 3 * as;
+        final int a4 = a0 + 4 * as;
+        final int a5 = a0 + 5 * as;
+        final int a6 = a0 + 6 * as;
+        final int a7 = a0 + 7 * as;
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 0 * LANES);
+        FloatVector c001 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 1 * LANES);
+        FloatVector c100 = FloatVector.fromArray(SPECIES, init, ci + 1 * cs + 0 * LANES);
+        FloatVector c101 = FloatVector.fromArray(SPECIES, init, ci + 1 * cs + 1 * LANES);
+        FloatVector c200 = FloatVector.fromArray(SPECIES, init, ci + 2 * cs + 0 * LANES);
+        FloatVector c201 = FloatVector.fromArray(SPECIES, init, ci + 2 * cs + 1 * LANES);
+        FloatVector c300 = FloatVector.fromArray(SPECIES, init, ci + 3 * cs + 0 * LANES);
+        FloatVector c301 = FloatVector.fromArray(SPECIES, init, ci + 3 * cs + 1 * LANES);
+        FloatVector c400 = FloatVector.fromArray(SPECIES, init, ci + 4 * cs + 0 * LANES);
+        FloatVector c401 = FloatVector.fromArray(SPECIES, init, ci + 4 * cs + 1 * LANES);
+        FloatVector c500 = FloatVector.fromArray(SPECIES, init, ci + 5 * cs + 0 * LANES);
+        FloatVector c501 = FloatVector.fromArray(SPECIES, init, ci + 5 * cs + 1 * LANES);
+        FloatVector c600 = FloatVector.fromArray(SPECIES, init, ci + 6 * cs + 0 * LANES);
+        FloatVector c601 = FloatVector.fromArray(SPECIES, init, ci + 6 * cs + 1 * LANES);
+        FloatVector c700 = FloatVector.fromArray(SPECIES, init, ci + 7 * cs + 0 * LANES);
+        FloatVector c701 = FloatVector.fromArray(SPECIES, init, ci + 7 * cs + 1 * LANES);
+        final int ks = k1 - k0;
+        final int ak0 = a0 + k0;
+        final int ak1 = a1 + k0;
+        final int ak2 = a2 + k0;
+        final int ak3 = a3 + k0;
+        final int ak4 = a4 + k0;
+        final int ak5 = a5 + k0;
+        final int ak6 = a6 + k0;
+        final int ak7 = a7 + k0;
+        final int pk = k0 * nrf;
+        for (int k = 0; k < ks; k++) {
+            FloatVector w00 = FloatVector.fromArray(SPECIES, p, p0 + pk + k * nrf);
+            FloatVector w01 = FloatVector.fromArray(SPECIES, p, p0 + pk + k * nrf + 1 * LANES);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak0 + k]);
+            c000 = w00.fma(x, c000);
+            c001 = w01.fma(x, c001);
+            x = FloatVector.broadcast(SPECIES, a[ak1 + k]);
+            c100 = w00.fma(x, c100);
+            c101 = w01.fma(x, c101);
+            x = FloatVector.broadcast(SPECIES, a[ak2 + k]);
+            c200 = w00.fma(x, c200);
+            c201 = w01.fma(x, c201);
+            x = FloatVector.broadcast(SPECIES, a[ak3 + k]);
+            c300 = w00.fma(x, c300);
+            c301 = w01.fma(x, c301);
+            x = FloatVector.broadcast(SPECIES, a[ak4 + k]);
+            c400 = w00.fma(x, c400);
+            c401 = w01.fma(x, c401);
+            x = FloatVector.broadcast(SPECIES, a[ak5 + k]);
+            c500 = w00.fma(x, c500);
+            c501 = w01.fma(x, c501);
+            x = FloatVector.broadcast(SPECIES, a[ak6 + k]);
+            c600 = w00.fma(x, c600);
+            c601 = w01.fma(x, c601);
+            x = FloatVector.broadcast(SPECIES, a[ak7 + k]);
+            c700 = w00.fma(x, c700);
+            c701 = w01.fma(x, c701);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0);
+        FloatVector b01 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
+        c001.add(b01).intoArray(out, o0 + 0 * os + 0 * nrf + 1 * LANES);
+        c100.add(b00).intoArray(out, o0 + 1 * os + 0 * nrf + 0 * LANES);
+        c101.add(b01).intoArray(out, o0 + 1 * os + 0 * nrf + 1 * LANES);
+        c200.add(b00).intoArray(out, o0 + 2 * os + 0 * nrf + 0 * LANES);
+        c201.add(b01).intoArray(out, o0 + 2 * os + 0 * nrf + 1 * LANES);
+        c300.add(b00).intoArray(out, o0 + 3 * os + 0 * nrf + 0 * LANES);
+        c301.add(b01).intoArray(out, o0 + 3 * os + 0 * nrf + 1 * LANES);
+        c400.add(b00).intoArray(out, o0 + 4 * os + 0 * nrf + 0 * LANES);
+        c401.add(b01).intoArray(out, o0 + 4 * os + 0 * nrf + 1 * LANES);
+        c500.add(b00).intoArray(out, o0 + 5 * os + 0 * nrf + 0 * LANES);
+        c501.add(b01).intoArray(out, o0 + 5 * os + 0 * nrf + 1 * LANES);
+        c600.add(b00).intoArray(out, o0 + 6 * os + 0 * nrf + 0 * LANES);
+        c601.add(b01).intoArray(out, o0 + 6 * os + 0 * nrf + 1 * LANES);
+        c700.add(b00).intoArray(out, o0 + 7 * os + 0 * nrf + 0 * LANES);
+        c701.add(b01).intoArray(out, o0 + 7 * os + 0 * nrf + 1 * LANES);
+    }
+
+    /** 6 row(s) of A x 1 panel(s) of 1 vector(s): 6 accumulators. */
+    static void s6x1(int k0, int k1, float[] a, int a0, int as, float[] p, int p0, float[] init, int ci,
+                    int cs, float[] bias, int b0, float[] out, int o0, int os) {
+        final int nrf = 1 * LANES;
+        final int a1 = a0 + 1 * as;
+        final int a2 = a0 + 2 * as;
+        final int a3 = a0 + 3 * as;
+        final int a4 = a0 + 4 * as;
+        final int a5 = a0 + 5 * as;
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 0 * LANES);
+        FloatVector c100 = FloatVector.fromArray(SPECIES, init, ci + 1 * cs + 0 * LANES);
+        FloatVector c200 = FloatVector.fromArray(SPECIES, init, ci + 2 * cs + 0 * LANES);
+        FloatVector c300 = FloatVector.fromArray(SPECIES, init, ci + 3 * cs + 0 * LANES);
+        FloatVector c400 = FloatVector.fromArray(SPECIES, init, ci + 4 * cs + 0 * LANES);
+        FloatVector c500 = FloatVector.fromArray(SPECIES, init, ci + 5 * cs + 0 * LANES);
+        final int ks = k1 - k0;
+        final int ak0 = a0 + k0;
+        final int ak1 = a1 + k0;
+        final int ak2 = a2 + k0;
+        final int ak3 = a3 + k0;
+        final int ak4 = a4 + k0;
+        final int ak5 = a5 + k0;
+        final int pk = k0 * nrf;
+        for (int k = 0; k < ks; k++) {
+            FloatVector w00 = FloatVector.fromArray(SPECIES, p, p0 + pk + k * nrf);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak0 + k]);
+            c000 = w00.fma(x, c000);
+            x = FloatVector.broadcast(SPECIES, a[ak1 + k]);
+            c100 = w00.fma(x, c100);
+            x = FloatVector.broadcast(SPECIES, a[ak2 + k]);
+            c200 = w00.fma(x, c200);
+            x = FloatVector.broadcast(SPECIES, a[ak3 + k]);
+            c300 = w00.fma(x, c300);
+            x = FloatVector.broadcast(SPECIES, a[ak4 + k]);
+            c400 = w00.fma(x, c400);
+            x = FloatVector.broadcast(SPECIES, a[ak5 + k]);
+            c500 = w00.fma(x, c500);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0);
+        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
+        c100.add(b00).intoArray(out, o0 + 1 * os + 0 * nrf + 0 * LANES);
+        c200.add(b00).intoArray(out, o0 + 2 * os + 0 * nrf + 0 * LANES);
+        c300.add(b00).intoArray(out, o0 + 3 * os + 0 * nrf + 0 * LANES);
+        c400.add(b00).intoArray(out, o0 + 4 * os + 0 * nrf + 0 * LANES);
+        c500.add(b00).intoArray(out, o0 + 5 * os + 0 * nrf + 0 * LANES);
+    }
+
+    /** 6 row(s) of A x 1 panel(s) of 2 vector(s): 12 accumulators. */
+    static void s6x2(int k0, int k1, float[] a, int a0, int as, float[] p, int p0, float[] init, int ci,
+                    int cs, float[] bias, int b0, float[] out, int o0, int os) {
+        final int nrf = 2 * LANES;
+        final int a1 = a0 + 1 * as;
+        final int a2 = a0 + 2 * as;
+        final int a3 = a0 + 3 * as;
+        final int a4 = a0 + 4 * as;
+        final int a5 = a0 + 5 * as;
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 0 * LANES);
+        FloatVector c001 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 1 * LANES);
+        FloatVector c100 = FloatVector.fromArray(SPECIES, init, ci + 1 * cs + 0 * LANES);
+        FloatVector c101 = FloatVector.fromArray(SPECIES, init, ci + 1 * cs + 1 * LANES);
+        FloatVector c200 = FloatVector.fromArray(SPECIES, init, ci + 2 * cs + 0 * LANES);
+        FloatVector c201 = FloatVector.fromArray(SPECIES, init, ci + 2 * cs + 1 * LANES);
+        FloatVector c300 = FloatVector.fromArray(SPECIES, init, ci + 3 * cs + 0 * LANES);
+        FloatVector c301 = FloatVector.fromArray(SPECIES, init, ci + 3 * cs + 1 * LANES);
+        FloatVector c400 = FloatVector.fromArray(SPECIES, init, ci + 4 * cs + 0 * LANES);
+        FloatVector c401 = FloatVector.fromArray(SPECIES, init, ci + 4 * cs + 1 * LANES);
+        FloatVector c500 = FloatVector.fromArray(SPECIES, init, ci + 5 * cs + 0 * LANES);
+        FloatVector c501 = FloatVector.fromArray(SPECIES, init, ci + 5 * cs + 1 * LANES);
+        final int ks = k1 - k0;
+        final int ak0 = a0 + k0;
+        final int ak1 = a1 + k0;
+        final int ak2 = a2 + k0;
+        final int ak3 = a3 + k0;
+        final int ak4 = a4 + k0;
+        final int ak5 = a5 + k0;
+        final int pk = k0 * nrf;
+        for (int k = 0; k < ks; k++) {
+            FloatVector w00 = FloatVector.fromArray(SPECIES, p, p0 + pk + k * nrf);
+            FloatVector w01 = FloatVector.fromArray(SPECIES, p, p0 + pk + k * nrf + 1 * LANES);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak0 + k]);
+            c000 = w00.fma(x, c000);
+            c001 = w01.fma(x, c001);
+            x = FloatVector.broadcast(SPECIES, a[ak1 + k]);
+            c100 = w00.fma(x, c100);
+            c101 = w01.fma(x, c101);
+            x = FloatVector.broadcast(SPECIES, a[ak2 + k]);
+            c200 = w00.fma(x, c200);
+            c201 = w01.fma(x, c201);
+            x = FloatVector.broadcast(SPECIES, a[ak3 + k]);
+            c300 = w00.fma(x, c300);
+            c301 = w01.fma(x, c301);
+            x = FloatVector.broadcast(SPECIES, a[ak4 + k]);
+            c400 = w00.fma(x, c400);
+            c401 = w01.fma(x, c401);
+            x = FloatVector.broadcast(SPECIES, a[ak5 + k]);
+            c500 = w00.fma(x, c500);
+            c501 = w01.fma(x, c501);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0);
+        FloatVector b01 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
+        c001.add(b01).intoArray(out, o0 + 0 * os + 0 * nrf + 1 * LANES);
+        c100.add(b00).intoArray(out, o0 + 1 * os + 0 * nrf + 0 * LANES);
+        c101.add(b01).intoArray(out, o0 + 1 * os + 0 * nrf + 1 * LANES);
+        c200.add(b00).intoArray(out, o0 + 2 * os + 0 * nrf + 0 * LANES);
+        c201.add(b01).intoArray(out, o0 + 2 * os + 0 * nrf + 1 * LANES);
+        c300.add(b00).intoArray(out, o0 + 3 * os + 0 * nrf + 0 * LANES);
+        c301.add(b01).intoArray(out, o0 + 3 * os + 0 * nrf + 1 * LANES);
+        c400.add(b00).intoArray(out, o0 + 4 * os + 0 * nrf + 0 * LANES);
+        c401.add(b01).intoArray(out, o0 + 4 * os + 0 * nrf + 1 * LANES);
+        c500.add(b00).intoArray(out, o0 + 5 * os + 0 * nrf + 0 * LANES);
+        c501.add(b01).intoArray(out, o0 + 5 * os + 0 * nrf + 1 * LANES);
+    }
+
+    /** 4 row(s) of A x 1 panel(s) of 1 vector(s): 4 accumulators. */
+    static void s4x1(int k0, int k1, float[] a, int a0, int as, float[] p, int p0, float[] init, int ci,
+                    int cs, float[] bias, int b0, float[] out, int o0, int os) {
+        final int nrf = 1 * LANES;
+        final int a1 = a0 + 1 * as;
+        final int a2 = a0 + 2 * as;
+        final int a3 = a0 + 3 * as;
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 0 * LANES);
+        FloatVector c100 = FloatVector.fromArray(SPECIES, init, ci + 1 * cs + 0 * LANES);
+        FloatVector c200 = FloatVector.fromArray(SPECIES, init, ci + 2 * cs + 0 * LANES);
+        FloatVector c300 = FloatVector.fromArray(SPECIES, init, ci + 3 * cs + 0 * LANES);
+        final int ks = k1 - k0;
+        final int ak0 = a0 + k0;
+        final int ak1 = a1 + k0;
+        final int ak2 = a2 + k0;
+        final int ak3 = a3 + k0;
+        final int pk = k0 * nrf;
+        for (int k = 0; k < ks; k++) {
+            FloatVector w00 = FloatVector.fromArray(SPECIES, p, p0 + pk + k * nrf);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak0 + k]);
+            c000 = w00.fma(x, c000);
+            x = FloatVector.broadcast(SPECIES, a[ak1 + k]);
+            c100 = w00.fma(x, c100);
+            x = FloatVector.broadcast(SPECIES, a[ak2 + k]);
+            c200 = w00.fma(x, c200);
+            x = FloatVector.broadcast(SPECIES, a[ak3 + k]);
+            c300 = w00.fma(x, c300);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0);
+        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
+        c100.add(b00).intoArray(out, o0 + 1 * os + 0 * nrf + 0 * LANES);
+        c200.add(b00).intoArray(out, o0 + 2 * os + 0 * nrf + 0 * LANES);
+        c300.add(b00).intoArray(out, o0 + 3 * os + 0 * nrf + 0 * LANES);
+    }
+
+    /** 4 row(s) of A x 1 panel(s) of 2 vector(s): 8 accumulators. */
+    static void s4x2(int k0, int k1, float[] a, int a0, int as, float[] p, int p0, float[] init, int ci,
+                    int cs, float[] bias, int b0, float[] out, int o0, int os) {
+        final int nrf = 2 * LANES;
+        final int a1 = a0 + 1 * as;
+        final int a2 = a0 + 2 * as;
+        final int a3 = a0 + 3 * as;
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 0 * LANES);
+        FloatVector c001 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 1 * LANES);
+        FloatVector c100 = FloatVector.fromArray(SPECIES, init, ci + 1 * cs + 0 * LANES);
+        FloatVector c101 = FloatVector.fromArray(SPECIES, init, ci + 1 * cs + 1 * LANES);
+        FloatVector c200 = FloatVector.fromArray(SPECIES, init, ci + 2 * cs + 0 * LANES);
+        FloatVector c201 = FloatVector.fromArray(SPECIES, init, ci + 2 * cs + 1 * LANES);
+        FloatVector c300 = FloatVector.fromArray(SPECIES, init, ci + 3 * cs + 0 * LANES);
+        FloatVector c301 = FloatVector.fromArray(SPECIES, init, ci + 3 * cs + 1 * LANES);
+        final int ks = k1 - k0;
+        final int ak0 = a0 + k0;
+        final int ak1 = a1 + k0;
+        final int ak2 = a2 + k0;
+        final int ak3 = a3 + k0;
+        final int pk = k0 * nrf;
+        for (int k = 0; k < ks; k++) {
+            FloatVector w00 = FloatVector.fromArray(SPECIES, p, p0 + pk + k * nrf);
+            FloatVector w01 = FloatVector.fromArray(SPECIES, p, p0 + pk + k * nrf + 1 * LANES);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak0 + k]);
+            c000 = w00.fma(x, c000);
+            c001 = w01.fma(x, c001);
+            x = FloatVector.broadcast(SPECIES, a[ak1 + k]);
+            c100 = w00.fma(x, c100);
+            c101 = w01.fma(x, c101);
+            x = FloatVector.broadcast(SPECIES, a[ak2 + k]);
+            c200 = w00.fma(x, c200);
+            c201 = w01.fma(x, c201);
+            x = FloatVector.broadcast(SPECIES, a[ak3 + k]);
+            c300 = w00.fma(x, c300);
+            c301 = w01.fma(x, c301);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0);
+        FloatVector b01 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
+        c001.add(b01).intoArray(out, o0 + 0 * os + 0 * nrf + 1 * LANES);
+        c100.add(b00).intoArray(out, o0 + 1 * os + 0 * nrf + 0 * LANES);
+        c101.add(b01).intoArray(out, o0 + 1 * os + 0 * nrf + 1 * LANES);
+        c200.add(b00).intoArray(out, o0 + 2 * os + 0 * nrf + 0 * LANES);
+        c201.add(b01).intoArray(out, o0 + 2 * os + 0 * nrf + 1 * LANES);
+        c300.add(b00).intoArray(out, o0 + 3 * os + 0 * nrf + 0 * LANES);
+        c301.add(b01).intoArray(out, o0 + 3 * os + 0 * nrf + 1 * LANES);
     }
 
 }

@@ -24,8 +24,8 @@ import org.junit.jupiter.api.Test;
  * kernels, so the {@code api} scenario also proves the scalar and vector paths bit-identical; the
  * {@code kernels-vector} scenario runs the vector kernels themselves interpreted. The C2 runs with
  * {@code -XX:MaxVectorSize=32} and {@code =16} run the 256- and 128-bit tile shapes ({@code packed-shapes}
- * and {@code backward-shapes} check them against the scalar twin over lane- and tile-boundary shapes), so every
- * tile shape is tested on any machine.
+ * and {@code backward-shapes} check them against the scalar twin over lane- and tile-boundary shapes, and
+ * {@code zero-skip} the segment tiles that leave out blank input), so every tile shape is tested on any machine.
  */
 class TierDeterminismTest {
     static final String JDK25 = "/usr/lib/jvm/temurin-25-jdk-amd64";
@@ -43,7 +43,8 @@ class TierDeterminismTest {
             javas.add(jdk25.toString());
         }
         boolean vector = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
-        List<String> scenarios = new ArrayList<>(List.of("api", "kernels-scalar", "packed-shapes", "backward-shapes"));
+        List<String> scenarios = new ArrayList<>(List.of("api", "kernels-scalar", "packed-shapes", "backward-shapes",
+                "zero-skip"));
         if (vector) {
             scenarios.add("kernels-vector");
         }
@@ -58,6 +59,7 @@ class TierDeterminismTest {
                 if (mode.equals("-Xint")) {
                     run.remove("packed-shapes"); // 4 s interpreted; C1 covers the no-intrinsics path for it
                     run.remove("backward-shapes");
+                    run.remove("zero-skip");
                 }
                 String name = java + " " + mode;
                 for (String line : fork(java, mode, vector, run).split("\n")) {

@@ -56,12 +56,15 @@ public final class TierProbe {
                 return packedShapes();
             case "backward-shapes":
                 return backwardShapes();
+            case "zero-skip":
+                return zeroSkip();
             case "kernels-vector":
                 // by reflection, past KernelProvider, which refuses the vector kernels without C2
                 return kernels((Kernels) Class.forName("org.mlp4j.internal.vector.VectorKernels")
                         .getField("INSTANCE").get(null));
             default:
-                throw new IllegalArgumentException("scenario: expected api, kernels-scalar, kernels-vector, packed-shapes or backward-shapes, got "
+                throw new IllegalArgumentException("scenario: expected api, kernels-scalar, kernels-vector, packed-shapes, backward-shapes or "
+                        + "zero-skip, got "
                         + scenario);
         }
     }
@@ -211,6 +214,65 @@ public final class TierProbe {
             }
         }
         return d.hex();
+    }
+
+    /**
+     * The packed forward GEMM, float and bfloat16 weights, of the vector kernels (when present) against the
+     * scalar twin, bit for bit, on layers wide enough ({@code >= 512} inputs) for the vector kernels to leave out
+     * blank stretches of input: image-like rows (blank runs, -0.0, a subnormal, a nonzero in the partial last
+     * block), one sample, a one-row remainder and blocks of rows.
+     */
+    private static String zeroSkip() throws ReflectiveOperationException {
+        Kernels scalar = ScalarKernels.INSTANCE;
+        Kernels vector = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+                ? (Kernels) Class.forName("org.mlp4j.internal.vector.VectorKernels").getField("INSTANCE").get(null)
+                : null;
+        SplittableRandom rnd = new SplittableRandom(13);
+        Digest d = new Digest();
+        for (int cols : new int[] {519, 784}) {
+            for (int rows : new int[] {10, 37, 70}) {
+                float[] w = random(rnd, rows * cols + rows, 0.1);
+                for (int batch : new int[] {1, 3, 8, 13}) {
+                    float[] a = new float[batch * cols];
+                    for (int i = 0; i < a.length; ) { // blank runs between strokes
+                        i += rnd.nextInt(1, 70);
+                        for (int j = rnd.nextInt(1, 12); j > 0 && i < a.length; j--, i++) {
+                            a[i] = (float) rnd.nextDouble(0.01, 1);
+                        }
+                    }
+                    a[rnd.nextInt(a.length)] = -0f;
+                    a[rnd.nextInt(a.length)] = Float.MIN_VALUE;
+                    a[a.length - 1] = 0.5f; // in the partial last block of 519
+                    float[] want = packedForward(scalar, w, a, batch, rows, cols, Activation.RELU, true);
+                    float[] wantBf16 = packedForwardBf16(scalar, w, a, batch, rows, cols);
+                    if (vector != null) {
+                        String shape = " rows=" + rows + " cols=" + cols + " batch=" + batch;
+                        if (!java.util.Arrays.equals(want, packedForward(vector, w, a, batch, rows, cols,
+                                Activation.RELU, true))) {
+                            throw new AssertionError(vector.name() + " differs from scalar on sparse input:" + shape);
+                        }
+                        if (!java.util.Arrays.equals(wantBf16, packedForwardBf16(vector, w, a, batch, rows, cols))) {
+                            throw new AssertionError(vector.name() + " bfloat16 differs from scalar on sparse input:"
+                                    + shape);
+                        }
+                    }
+                    d.add(want);
+                    d.add(wantBf16);
+                }
+            }
+        }
+        return d.hex();
+    }
+
+    /** {z, act} of one packed bfloat16 forward call (identity), concatenated. */
+    private static float[] packedForwardBf16(Kernels k, float[] w, float[] a, int batch, int rows, int cols) {
+        short[] packed = new short[k.packedBf16Length(rows, cols)];
+        float[] bias = new float[k.packedBf16BiasLength(rows)];
+        k.packWeightsBf16(w, 0, rows * cols, rows, cols, packed, 0, bias, 0);
+        float[] out = new float[2 * batch * rows];
+        k.gemmForwardPackedBf16(a, 0, batch, packed, 0, bias, 0, rows, cols, out, 0, out, batch * rows,
+                Activation.IDENTITY, 0f);
+        return out;
     }
 
     /** {dA, dW, db} of one backward pass, concatenated. */

@@ -10,16 +10,22 @@ import org.junit.jupiter.api.Test;
 import org.mlp4j.Activation;
 
 /**
- * One sample through a wide layer skips the stretches of k whose inputs are all zero (the vector
- * {@code PackedGemm}'s segments). The scalar twin never skips, so the vector results must equal it bit for bit
+ * One sample through a wide layer skips the stretches of k whose inputs are all zero, and a block of rows of a
+ * batch the stretches where all of its rows are zero (the vector {@code PackedGemm}'s segments). The scalar twin never skips, so the vector results must equal it bit for bit
  * on inputs full of zeros: MNIST-like blank runs, lone nonzeros, -0.0, subnormals, NaN among zeros, all zeros,
  * and zeros or not in the partial last block; on every panel shape (1-4 panels per pass, one or two vectors
- * per panel, a partial last panel), float and bfloat16 weights, for single samples and for the one-row
- * remainder of a batch.
+ * per panel, a partial last panel), float and bfloat16 weights, for single samples, for the one-row
+ * remainder of a batch and for blocks of rows that share their inputs or not.
  */
 class ZeroSkipTest {
     private static final int[] ROWS = {5, 10, 16, 17, 33, 64, 100, 129, 256};
     private static final int[] COLS = {511, 512, 519, 784, 1001};
+    /**
+     * {batch, 0 = every row the same input / 1 = mixed rows}: 1 and the one-row remainder of 3 skip per sample;
+     * the 8-, 6- and 4-row blocks (of 8, 6 and 13 = 8 + 4 + 1 at 512 bits; other block sizes at narrower
+     * widths) skip where all of their rows are zero.
+     */
+    private static final int[][] BATCHES = {{1, 0}, {3, 0}, {8, 0}, {13, 0}, {6, 1}, {8, 1}, {13, 1}};
 
     @Test
     void vectorOneSampleOnSparseInputsEqualsScalarBitForBit() {
@@ -47,11 +53,14 @@ class ZeroSkipTest {
                 float[] bs = new float[s.packedBf16BiasLength(rows)];
                 v.packWeightsBf16(w, 0, rows * cols, rows, cols, hv, 0, bv, 0);
                 s.packWeightsBf16(w, 0, rows * cols, rows, cols, hs, 0, bs, 0);
-                for (float[] in : inputs(rnd, cols)) {
-                    for (int batch : new int[] {1, 3}) { // 3: MR-row tiles do not take it, one-row remainders do
+                List<float[]> inputs = inputs(rnd, cols);
+                for (int input = 0; input < inputs.size(); input++) {
+                    for (int[] config : BATCHES) {
+                        int batch = config[0];
                         float[] x = new float[batch * cols];
-                        for (int b = 0; b < batch; b++) {
-                            System.arraycopy(in, 0, x, b * cols, cols);
+                        for (int b = 0; b < batch; b++) { // mixed: row b gets the b-th next input
+                            System.arraycopy(inputs.get((input + b * config[1]) % inputs.size()), 0, x, b * cols,
+                                    cols);
                         }
                         Activation act = checked % 2 == 0 ? Activation.IDENTITY : Activation.RELU;
                         float[] zv = new float[batch * rows];
@@ -61,7 +70,8 @@ class ZeroSkipTest {
                         v.gemmForwardPacked(x, 0, batch, pv, 0, rows, cols, zv, 0, ov, 0, act, 0f);
                         s.gemmForwardPacked(x, 0, batch, ps, 0, rows, cols, zs, 0, os, 0, act, 0f);
                         String shape = v.name() + " rows=" + rows + " cols=" + cols + " bias=" + bias
-                                + " batch=" + batch + " input #" + checked / 2 % 12;
+                                + " batch=" + batch + (config[1] == 0 ? " same rows" : " mixed rows") + " input #"
+                                + input;
                         assertArrayEquals(zs, zv, shape + ": Z differs from the scalar twin");
                         assertArrayEquals(os, ov, shape + ": activations differ from the scalar twin");
                         v.gemmForwardPackedBf16(x, 0, batch, hv, 0, bv, 0, rows, cols, zv, 0, ov, 0, act, 0f);
@@ -74,7 +84,7 @@ class ZeroSkipTest {
                 }
             }
         }
-        assertTrue(checked > 1000, "checked " + checked);
+        assertTrue(checked > 5000, "checked " + checked);
     }
 
     /** Inputs of {@code cols} values that exercise the zero-skipping. */
