@@ -8,8 +8,9 @@ Run: python3 core/tools/gen_bf16_tiles.py > core/src/main/java/org/mlp4j/interna
 # latency that one panel's 1-2 chains expose (a k-step per FMA latency). The p3/p2 passes are for layers of
 # 2-3 panels, such as the tiny net's 64-wide layers at 512 bits (measurements in PackedGemm's comment).
 SHAPES = [(r, v, 1) for r in (8, 6, 4, 1) for v in (1, 2)] + [(1, v, p) for p in (4, 3, 2) for v in (1, 2)]
+SHAPES += [(6, 2, 2)]  # batches at 32 vector registers: 6 rows x 2 panels (see PackedGemm.MR)
 # Segment tiles (s8x2 ...): a block of rows of a batch over one segment [k0, k1), as in gen_packed_tiles.py.
-SEGMENT_SHAPES = [(r, v) for r in (8, 6, 4) for v in (1, 2)]
+SEGMENT_SHAPES = [(r, v, 1) for r in (8, 6, 4) for v in (1, 2)] + [(6, 2, 2)]
 
 
 def tile(mr, v, panels, seg=False):
@@ -19,8 +20,8 @@ def tile(mr, v, panels, seg=False):
     o(f"    /** {mr} row(s) of A x {panels} panel(s) of {v} vector(s): {mr * v * panels} accumulators. */")
     one = mr == 1 or seg  # a segment [k0, k1) of k from init's sums (see PackedTiles)
     if seg:
-        o(f"    static void {name}(int k0, int k1, float[] a, int a0, int as, short[] p, int p0, float[] init, int ci,")
-        o(f"                    int cs, float[] bias, int b0, float[] out, int o0, int os) {{")
+        o(f"    static void {name}(int ks, float[] a, int a0, int as, short[] p, int p0, int ps, float[] init,")
+        o(f"                    int ci, int cs, float[] bias, int b0, int bs, float[] out, int o0, int os) {{")
     elif one:
         o(f"    static void {name}(int k0, int k1, float[] a, int a0, short[] p, int p0, int ps, float[] init, int ci,")
         o(f"                    float[] bias, int b0, float[] out, int o0) {{")
@@ -36,18 +37,17 @@ def tile(mr, v, panels, seg=False):
         for q in range(panels):
             for j in range(v):
                 if seg:
-                    o(f"        FloatVector c{i}{q}{j} = FloatVector.fromArray(SPECIES, init, ci + {i} * cs + {j} * LANES);")
+                    o(f"        FloatVector c{i}{q}{j} = FloatVector.fromArray(SPECIES, init, ci + {i} * cs + {q} * nrf + {j} * LANES);")
                 elif one:
                     o(f"        FloatVector c{i}{q}{j} = FloatVector.fromArray(SPECIES, init, ci + {q} * nrf + {j} * LANES);")
                 else:
                     o(f"        FloatVector c{i}{q}{j} = FloatVector.zero(SPECIES);")
-    if one:  # the loop from 0, as in the other tiles (PackedTiles)
+    if mr == 1:  # the loop from 0, as in the other tiles (PackedTiles); segment tiles get a0, p0 rebased
         o(f"        final int ks = k1 - k0;")
-        for i in range(mr):
-            o(f"        final int ak{i if seg else ''} = a{i if seg else 0} + k0;")
+        o(f"        final int ak = a0 + k0;")
         o(f"        final int pk = k0 * nrf;")
     o(f"        for (int k = 0; k < {'ks' if one else 'cols'}; k++) {{")
-    pk = " + pk" if one else ""
+    pk = " + pk" if mr == 1 else ""
     for q in range(panels):
         if v == 2:  # one load of 2 * LANES interleaved shorts: the even ones are vector 0, the odd ones vector 1
             o(f"            IntVector i{q} = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p{q}{pk} + k * nrf).reinterpretAsInts();")
@@ -58,7 +58,7 @@ def tile(mr, v, panels, seg=False):
             o(f"                    .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16)")
             o(f"                    .reinterpretAsFloats();")
     for i in range(mr):
-        ax = f"ak{i}" if seg else "ak" if one else f"a{i}"
+        ax = "ak" if mr == 1 else f"a{i}"
         o(f"            {'FloatVector ' if i == 0 else ''}x = FloatVector.broadcast(SPECIES, a[{ax} + k]);")
         for q in range(panels):
             for j in range(v):
@@ -66,7 +66,8 @@ def tile(mr, v, panels, seg=False):
     o("        }")
     for q in range(panels):
         for j in range(v):
-            o(f"        FloatVector b{q}{j} = FloatVector.fromArray(SPECIES, bias, b0 + {q} * nrf + {j} * LANES);")
+            step = "bs" if seg else "nrf"  # segment tiles: bs = nrf for the bias, 0 for ZEROS
+            o(f"        FloatVector b{q}{j} = FloatVector.fromArray(SPECIES, bias, b0 + {q} * {step} + {j} * LANES);")
     for i in range(mr):
         for q in range(panels):
             for j in range(v):
@@ -118,5 +119,5 @@ final class PackedTilesBf16 {
 
 '''
 
-print(HEADER + "\n\n".join([tile(*s) for s in SHAPES] + [tile(r, v, 1, seg=True) for r, v in SEGMENT_SHAPES])
+print(HEADER + "\n\n".join([tile(*s) for s in SHAPES] + [tile(r, v, p, seg=True) for r, v, p in SEGMENT_SHAPES])
       + "\n}")

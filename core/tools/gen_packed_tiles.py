@@ -9,10 +9,13 @@ that knows the pattern. Run: python3 core/tools/gen_packed_tiles.py > .../Packed
 # latency that one panel's 1-2 chains expose (a k-step per FMA latency). The p3/p2 passes are for layers of
 # 2-3 panels, such as the tiny net's 64-wide layers at 512 bits (measurements in PackedGemm's comment).
 SHAPES = [(r, v, 1) for r in (8, 6, 4, 1) for v in (1, 2)] + [(1, v, p) for p in (4, 3, 2) for v in (1, 2)]
+# Batches at 32 vector registers run 6 rows x 2 panels of 2 vectors (6x2p2: 24 accumulators, 4 weight vectors, 1
+# broadcast), see PackedGemm.MR.
+SHAPES += [(6, 2, 2)]
 # Segment tiles (s8x2 ...): a block of rows over one segment [k0, k1) of k, for batches whose rows share
 # stretches of zero input (PackedGemm). Separate from the dense t8x2 ...: those keep their zero start and
 # in-panel bias, and the dense path does not pay for the extra arguments.
-SEGMENT_SHAPES = [(r, v) for r in (8, 6, 4) for v in (1, 2)]
+SEGMENT_SHAPES = [(r, v, 1) for r in (8, 6, 4) for v in (1, 2)] + [(6, 2, 2)]
 
 
 def tile(r, v, p, seg=False):
@@ -24,8 +27,8 @@ def tile(r, v, p, seg=False):
     o = out.append
     o(f"    /** {r} row(s) of A x {p} panel(s) of {v} vector(s): {len(acc)} accumulators. */")
     if seg:
-        o(f"    static void {n}(int k0, int k1, float[] a, int a0, int as, float[] p, int p0, float[] init, int ci,")
-        o(f"                    int cs, float[] bias, int b0, float[] out, int o0, int os) {{")
+        o(f"    static void {n}(int ks, float[] a, int a0, int as, float[] p, int p0, int ps, float[] init,")
+        o(f"                    int ci, int cs, float[] bias, int b0, int bs, float[] out, int o0, int os) {{")
     elif r == 1:
         o(f"    static void {n}(int k0, int k1, float[] a, int a0, float[] p, int p0, int ps, float[] init, int ci,")
         o(f"                    float[] bias, int b0, int bs, float[] out, int o0) {{")
@@ -39,7 +42,7 @@ def tile(r, v, p, seg=False):
         o(f"        final int p{q} = p0 + {q} * ps;")
     for (i, q, j) in acc:
         if seg:
-            o(f"        FloatVector {c(i, q, j)} = FloatVector.fromArray(SPECIES, init, ci + {i} * cs + {j} * LANES);")
+            o(f"        FloatVector {c(i, q, j)} = FloatVector.fromArray(SPECIES, init, ci + {i} * cs + {q} * nrf + {j} * LANES);")
         elif r == 1:
             o(f"        FloatVector {c(i, q, j)} = FloatVector.fromArray(SPECIES, init, ci + {q} * nrf + {j} * LANES);")
         else:
@@ -48,19 +51,21 @@ def tile(r, v, p, seg=False):
     # inside the loop (an `if ... continue`, or a scalar while-loop around the vector steps) merges the vector
     # accumulators at a branch, and JDK 17's C2 then boxes them: 5,760 B per call and 784x256 at 29 us instead
     # of 4.4 (JDK 25 did not box; Zen 5, 2026-12-02). Keep every vector loop free of control flow.
-    if one:  # the loop from 0, as in the other tiles: from k0 it ran 10-25 % slower (784x256, Zen 5)
+    # Segment tiles get a0 and p0 at the segment's first k from the caller and loop as the dense tiles do:
+    # rebasing inside the tile (a0 + k0, p0 + k0 * nrf), as the one-sample tiles do, ran the 6x2p2 shape 22 %
+    # slower than the dense tile on the same work (Xeon AVX-512, JDK 17, 2026-12-02).
+    if r == 1:  # the loop from 0, as in the other tiles: from k0 it ran 10-25 % slower (784x256, Zen 5)
         o(f"        final int ks = k1 - k0;")
-        for i in range(r):
-            o(f"        final int ak{i if seg else ''} = a{i if seg else 0} + k0;")
+        o(f"        final int ak = a0 + k0;")
         o(f"        final int pk = k0 * nrf;")
     o(f"        for (int k = 0; k < {'ks' if one else 'cols'}; k++) {{")
     for q in range(p):
         for j in range(v):
             off = f" + {j} * LANES" if j else ""
-            pk = " + pk" if one else ""
+            pk = " + pk" if r == 1 else ""
             o(f"            FloatVector w{q}{j} = FloatVector.fromArray(SPECIES, p, p{q}{pk} + k * nrf{off});")
     for i in range(r):
-        ax = f"ak{i}" if seg else "ak" if r == 1 else f"a{i}"
+        ax = "ak" if r == 1 else f"a{i}"
         o(f"            {'FloatVector ' if i == 0 else ''}x = FloatVector.broadcast(SPECIES, a[{ax} + k]);")
         for q in range(p):
             for j in range(v):
@@ -70,7 +75,7 @@ def tile(r, v, p, seg=False):
         for j in range(v):
             off = f" + {j} * LANES" if j else ""
             if seg:
-                o(f"        FloatVector b{q}{j} = FloatVector.fromArray(SPECIES, bias, b0{off});")
+                o(f"        FloatVector b{q}{j} = FloatVector.fromArray(SPECIES, bias, b0 + {q} * bs{off});")
             elif r == 1:
                 o(f"        FloatVector b{q}{j} = FloatVector.fromArray(SPECIES, bias, b0 + {q} * bs{off});")
             else:
@@ -119,7 +124,7 @@ final class PackedTiles {
 for s in SHAPES:
     print(tile(*s))
     print()
-for r, v in SEGMENT_SHAPES:
-    print(tile(r, v, 1, seg=True))
+for r, v, p in SEGMENT_SHAPES:
+    print(tile(r, v, p, seg=True))
     print()
 print("}")

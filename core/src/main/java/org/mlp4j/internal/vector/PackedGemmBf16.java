@@ -130,21 +130,31 @@ final class PackedGemmBf16 {
                 int[] seg = cols >= PackedGemm.SKIP_MIN_COLS ? PackedGemm.segmentScratch(cols) : null;
                 int segs = seg != null ? PackedGemm.nonZeroSegments(a, ai, mr, cols, cols, seg) : 1;
                 boolean dense = seg == null || segs == 1 && seg[0] == 0 && seg[1] == cols;
-                for (int q = 0; q < full; q++) {
+                int q = 0;
+                for (; mr == 6 && v == 2 && q + 1 < full; q += 2) { // two panels per pass (see PackedGemm.MR)
+                    if (dense) {
+                        PackedTilesBf16.t6x2p2(cols, a, ai, cols, p, pOff + q * panelSize, panelSize, bias,
+                                bOff + q * nrf, pre, pi + q * nrf, rows);
+                    } else {
+                        blockSegments(mr, v, 2, seg, segs, cols, a, ai, p, pOff + q * panelSize, panelSize, bias,
+                                bOff + q * nrf, pre, pi + q * nrf, rows);
+                    }
+                }
+                for (; q < full; q++) {
                     if (dense) {
                         tile(mr, v, cols, a, ai, p, pOff + q * panelSize, bias, bOff + q * nrf, pre, pi + q * nrf,
                                 rows);
                     } else {
-                        blockSegments(mr, v, seg, segs, cols, a, ai, p, pOff + q * panelSize, bias, bOff + q * nrf,
-                                pre, pi + q * nrf, rows);
+                        blockSegments(mr, v, 1, seg, segs, cols, a, ai, p, pOff + q * panelSize, panelSize, bias,
+                                bOff + q * nrf, pre, pi + q * nrf, rows);
                     }
                 }
                 if (rem > 0) { // partial last panel: into the scratch tile, then the valid columns out
                     if (dense) {
                         tile(mr, v, cols, a, ai, p, pOff + full * panelSize, bias, bOff + full * nrf, scratch, 0, nrf);
                     } else {
-                        blockSegments(mr, v, seg, segs, cols, a, ai, p, pOff + full * panelSize, bias,
-                                bOff + full * nrf, scratch, 0, nrf);
+                        blockSegments(mr, v, 1, seg, segs, cols, a, ai, p, pOff + full * panelSize, panelSize,
+                                bias, bOff + full * nrf, scratch, 0, nrf);
                     }
                     for (int i = 0; i < mr; i++) {
                         System.arraycopy(scratch, i * nrf, pre, pi + i * rows + full * nrf, rem);
@@ -193,30 +203,35 @@ final class PackedGemmBf16 {
         }
     }
 
-    /** A block of {@code mr} rows over one panel, segment by segment, as in {@link PackedGemm}. */
-    private static void blockSegments(int mr, int v, int[] seg, int segs, int cols, float[] a, int ai, short[] p,
-                                      int pi, float[] bias, int bi, float[] out, int oi, int os) {
+    /** A block of {@code mr} rows over {@code np} (1 or 2) panels, segment by segment, as in {@link PackedGemm}. */
+    private static void blockSegments(int mr, int v, int np, int[] seg, int segs, int cols, float[] a, int ai,
+                                      short[] p, int pi, int ps, float[] bias, int bi, float[] out, int oi, int os) {
         for (int g = 0; g < segs; g++) {
             boolean first = g == 0;
             boolean last = g == segs - 1;
             int k0 = seg[2 * g];
-            int k1 = seg[2 * g + 1];
+            int ks = seg[2 * g + 1] - k0;
+            int ak = ai + k0; // the tiles loop from the segment's first k (see gen_packed_tiles.py)
+            int pk = pi + k0 * v * LANES;
             float[] init = first ? PackedGemm.ZEROS : out;
             int ci = first ? 0 : oi;
             int cs = first ? 0 : os;
             float[] b = last ? bias : PackedGemm.ZEROS;
             int b0 = last ? bi : 0;
-            if (v == 2) {
+            int bs = last ? v * LANES : 0;
+            if (np == 2) {
+                PackedTilesBf16.s6x2p2(ks, a, ak, cols, p, pk, ps, init, ci, cs, b, b0, bs, out, oi, os);
+            } else if (v == 2) {
                 switch (mr) {
-                    case 8: PackedTilesBf16.s8x2(k0, k1, a, ai, cols, p, pi, init, ci, cs, b, b0, out, oi, os); break;
-                    case 6: PackedTilesBf16.s6x2(k0, k1, a, ai, cols, p, pi, init, ci, cs, b, b0, out, oi, os); break;
-                    default: PackedTilesBf16.s4x2(k0, k1, a, ai, cols, p, pi, init, ci, cs, b, b0, out, oi, os); break;
+                    case 8: PackedTilesBf16.s8x2(ks, a, ak, cols, p, pk, ps, init, ci, cs, b, b0, bs, out, oi, os); break;
+                    case 6: PackedTilesBf16.s6x2(ks, a, ak, cols, p, pk, ps, init, ci, cs, b, b0, bs, out, oi, os); break;
+                    default: PackedTilesBf16.s4x2(ks, a, ak, cols, p, pk, ps, init, ci, cs, b, b0, bs, out, oi, os); break;
                 }
             } else {
                 switch (mr) {
-                    case 8: PackedTilesBf16.s8x1(k0, k1, a, ai, cols, p, pi, init, ci, cs, b, b0, out, oi, os); break;
-                    case 6: PackedTilesBf16.s6x1(k0, k1, a, ai, cols, p, pi, init, ci, cs, b, b0, out, oi, os); break;
-                    default: PackedTilesBf16.s4x1(k0, k1, a, ai, cols, p, pi, init, ci, cs, b, b0, out, oi, os); break;
+                    case 8: PackedTilesBf16.s8x1(ks, a, ak, cols, p, pk, ps, init, ci, cs, b, b0, bs, out, oi, os); break;
+                    case 6: PackedTilesBf16.s6x1(ks, a, ak, cols, p, pk, ps, init, ci, cs, b, b0, bs, out, oi, os); break;
+                    default: PackedTilesBf16.s4x1(ks, a, ak, cols, p, pk, ps, init, ci, cs, b, b0, bs, out, oi, os); break;
                 }
             }
         }

@@ -629,9 +629,111 @@ final class PackedTilesBf16 {
         c011.add(b11).intoArray(out, o0 + 1 * nrf + 1 * LANES);
     }
 
+    /** 6 row(s) of A x 2 panel(s) of 2 vector(s): 24 accumulators. */
+    static void t6x2p2(int cols, float[] a, int a0, int as, short[] p, int p0, int ps, float[] bias, int b0,
+                    float[] out, int o0, int os) {
+        final int nrf = 2 * LANES;
+        final int a1 = a0 + 1 * as;
+        final int a2 = a0 + 2 * as;
+        final int a3 = a0 + 3 * as;
+        final int a4 = a0 + 4 * as;
+        final int a5 = a0 + 5 * as;
+        final int p1 = p0 + 1 * ps;
+        FloatVector c000 = FloatVector.zero(SPECIES);
+        FloatVector c001 = FloatVector.zero(SPECIES);
+        FloatVector c010 = FloatVector.zero(SPECIES);
+        FloatVector c011 = FloatVector.zero(SPECIES);
+        FloatVector c100 = FloatVector.zero(SPECIES);
+        FloatVector c101 = FloatVector.zero(SPECIES);
+        FloatVector c110 = FloatVector.zero(SPECIES);
+        FloatVector c111 = FloatVector.zero(SPECIES);
+        FloatVector c200 = FloatVector.zero(SPECIES);
+        FloatVector c201 = FloatVector.zero(SPECIES);
+        FloatVector c210 = FloatVector.zero(SPECIES);
+        FloatVector c211 = FloatVector.zero(SPECIES);
+        FloatVector c300 = FloatVector.zero(SPECIES);
+        FloatVector c301 = FloatVector.zero(SPECIES);
+        FloatVector c310 = FloatVector.zero(SPECIES);
+        FloatVector c311 = FloatVector.zero(SPECIES);
+        FloatVector c400 = FloatVector.zero(SPECIES);
+        FloatVector c401 = FloatVector.zero(SPECIES);
+        FloatVector c410 = FloatVector.zero(SPECIES);
+        FloatVector c411 = FloatVector.zero(SPECIES);
+        FloatVector c500 = FloatVector.zero(SPECIES);
+        FloatVector c501 = FloatVector.zero(SPECIES);
+        FloatVector c510 = FloatVector.zero(SPECIES);
+        FloatVector c511 = FloatVector.zero(SPECIES);
+        for (int k = 0; k < cols; k++) {
+            IntVector i0 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p0 + k * nrf).reinterpretAsInts();
+            FloatVector w00 = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w01 = i0.and(0xffff0000).reinterpretAsFloats();
+            IntVector i1 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p1 + k * nrf).reinterpretAsInts();
+            FloatVector w10 = i1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w11 = i1.and(0xffff0000).reinterpretAsFloats();
+            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
+            c000 = w00.fma(x, c000);
+            c001 = w01.fma(x, c001);
+            c010 = w10.fma(x, c010);
+            c011 = w11.fma(x, c011);
+            x = FloatVector.broadcast(SPECIES, a[a1 + k]);
+            c100 = w00.fma(x, c100);
+            c101 = w01.fma(x, c101);
+            c110 = w10.fma(x, c110);
+            c111 = w11.fma(x, c111);
+            x = FloatVector.broadcast(SPECIES, a[a2 + k]);
+            c200 = w00.fma(x, c200);
+            c201 = w01.fma(x, c201);
+            c210 = w10.fma(x, c210);
+            c211 = w11.fma(x, c211);
+            x = FloatVector.broadcast(SPECIES, a[a3 + k]);
+            c300 = w00.fma(x, c300);
+            c301 = w01.fma(x, c301);
+            c310 = w10.fma(x, c310);
+            c311 = w11.fma(x, c311);
+            x = FloatVector.broadcast(SPECIES, a[a4 + k]);
+            c400 = w00.fma(x, c400);
+            c401 = w01.fma(x, c401);
+            c410 = w10.fma(x, c410);
+            c411 = w11.fma(x, c411);
+            x = FloatVector.broadcast(SPECIES, a[a5 + k]);
+            c500 = w00.fma(x, c500);
+            c501 = w01.fma(x, c501);
+            c510 = w10.fma(x, c510);
+            c511 = w11.fma(x, c511);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 0 * LANES);
+        FloatVector b01 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 1 * LANES);
+        FloatVector b10 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * nrf + 0 * LANES);
+        FloatVector b11 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * nrf + 1 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
+        c001.add(b01).intoArray(out, o0 + 0 * os + 0 * nrf + 1 * LANES);
+        c010.add(b10).intoArray(out, o0 + 0 * os + 1 * nrf + 0 * LANES);
+        c011.add(b11).intoArray(out, o0 + 0 * os + 1 * nrf + 1 * LANES);
+        c100.add(b00).intoArray(out, o0 + 1 * os + 0 * nrf + 0 * LANES);
+        c101.add(b01).intoArray(out, o0 + 1 * os + 0 * nrf + 1 * LANES);
+        c110.add(b10).intoArray(out, o0 + 1 * os + 1 * nrf + 0 * LANES);
+        c111.add(b11).intoArray(out, o0 + 1 * os + 1 * nrf + 1 * LANES);
+        c200.add(b00).intoArray(out, o0 + 2 * os + 0 * nrf + 0 * LANES);
+        c201.add(b01).intoArray(out, o0 + 2 * os + 0 * nrf + 1 * LANES);
+        c210.add(b10).intoArray(out, o0 + 2 * os + 1 * nrf + 0 * LANES);
+        c211.add(b11).intoArray(out, o0 + 2 * os + 1 * nrf + 1 * LANES);
+        c300.add(b00).intoArray(out, o0 + 3 * os + 0 * nrf + 0 * LANES);
+        c301.add(b01).intoArray(out, o0 + 3 * os + 0 * nrf + 1 * LANES);
+        c310.add(b10).intoArray(out, o0 + 3 * os + 1 * nrf + 0 * LANES);
+        c311.add(b11).intoArray(out, o0 + 3 * os + 1 * nrf + 1 * LANES);
+        c400.add(b00).intoArray(out, o0 + 4 * os + 0 * nrf + 0 * LANES);
+        c401.add(b01).intoArray(out, o0 + 4 * os + 0 * nrf + 1 * LANES);
+        c410.add(b10).intoArray(out, o0 + 4 * os + 1 * nrf + 0 * LANES);
+        c411.add(b11).intoArray(out, o0 + 4 * os + 1 * nrf + 1 * LANES);
+        c500.add(b00).intoArray(out, o0 + 5 * os + 0 * nrf + 0 * LANES);
+        c501.add(b01).intoArray(out, o0 + 5 * os + 0 * nrf + 1 * LANES);
+        c510.add(b10).intoArray(out, o0 + 5 * os + 1 * nrf + 0 * LANES);
+        c511.add(b11).intoArray(out, o0 + 5 * os + 1 * nrf + 1 * LANES);
+    }
+
     /** 8 row(s) of A x 1 panel(s) of 1 vector(s): 8 accumulators. */
-    static void s8x1(int k0, int k1, float[] a, int a0, int as, short[] p, int p0, float[] init, int ci,
-                    int cs, float[] bias, int b0, float[] out, int o0, int os) {
+    static void s8x1(int ks, float[] a, int a0, int as, short[] p, int p0, int ps, float[] init,
+                    int ci, int cs, float[] bias, int b0, int bs, float[] out, int o0, int os) {
         final int nrf = 1 * LANES;
         final int a1 = a0 + 1 * as;
         final int a2 = a0 + 2 * as;
@@ -640,46 +742,36 @@ final class PackedTilesBf16 {
         final int a5 = a0 + 5 * as;
         final int a6 = a0 + 6 * as;
         final int a7 = a0 + 7 * as;
-        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 0 * LANES);
-        FloatVector c100 = FloatVector.fromArray(SPECIES, init, ci + 1 * cs + 0 * LANES);
-        FloatVector c200 = FloatVector.fromArray(SPECIES, init, ci + 2 * cs + 0 * LANES);
-        FloatVector c300 = FloatVector.fromArray(SPECIES, init, ci + 3 * cs + 0 * LANES);
-        FloatVector c400 = FloatVector.fromArray(SPECIES, init, ci + 4 * cs + 0 * LANES);
-        FloatVector c500 = FloatVector.fromArray(SPECIES, init, ci + 5 * cs + 0 * LANES);
-        FloatVector c600 = FloatVector.fromArray(SPECIES, init, ci + 6 * cs + 0 * LANES);
-        FloatVector c700 = FloatVector.fromArray(SPECIES, init, ci + 7 * cs + 0 * LANES);
-        final int ks = k1 - k0;
-        final int ak0 = a0 + k0;
-        final int ak1 = a1 + k0;
-        final int ak2 = a2 + k0;
-        final int ak3 = a3 + k0;
-        final int ak4 = a4 + k0;
-        final int ak5 = a5 + k0;
-        final int ak6 = a6 + k0;
-        final int ak7 = a7 + k0;
-        final int pk = k0 * nrf;
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c100 = FloatVector.fromArray(SPECIES, init, ci + 1 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c200 = FloatVector.fromArray(SPECIES, init, ci + 2 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c300 = FloatVector.fromArray(SPECIES, init, ci + 3 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c400 = FloatVector.fromArray(SPECIES, init, ci + 4 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c500 = FloatVector.fromArray(SPECIES, init, ci + 5 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c600 = FloatVector.fromArray(SPECIES, init, ci + 6 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c700 = FloatVector.fromArray(SPECIES, init, ci + 7 * cs + 0 * nrf + 0 * LANES);
         for (int k = 0; k < ks; k++) {
-            FloatVector w00 = ((IntVector) ShortVector.fromArray(SHORTS, p, p0 + pk + k * nrf)
+            FloatVector w00 = ((IntVector) ShortVector.fromArray(SHORTS, p, p0 + k * nrf)
                     .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16)
                     .reinterpretAsFloats();
-            FloatVector x = FloatVector.broadcast(SPECIES, a[ak0 + k]);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
             c000 = w00.fma(x, c000);
-            x = FloatVector.broadcast(SPECIES, a[ak1 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a1 + k]);
             c100 = w00.fma(x, c100);
-            x = FloatVector.broadcast(SPECIES, a[ak2 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a2 + k]);
             c200 = w00.fma(x, c200);
-            x = FloatVector.broadcast(SPECIES, a[ak3 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a3 + k]);
             c300 = w00.fma(x, c300);
-            x = FloatVector.broadcast(SPECIES, a[ak4 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a4 + k]);
             c400 = w00.fma(x, c400);
-            x = FloatVector.broadcast(SPECIES, a[ak5 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a5 + k]);
             c500 = w00.fma(x, c500);
-            x = FloatVector.broadcast(SPECIES, a[ak6 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a6 + k]);
             c600 = w00.fma(x, c600);
-            x = FloatVector.broadcast(SPECIES, a[ak7 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a7 + k]);
             c700 = w00.fma(x, c700);
         }
-        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 0 * LANES);
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs + 0 * LANES);
         c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
         c100.add(b00).intoArray(out, o0 + 1 * os + 0 * nrf + 0 * LANES);
         c200.add(b00).intoArray(out, o0 + 2 * os + 0 * nrf + 0 * LANES);
@@ -691,8 +783,8 @@ final class PackedTilesBf16 {
     }
 
     /** 8 row(s) of A x 1 panel(s) of 2 vector(s): 16 accumulators. */
-    static void s8x2(int k0, int k1, float[] a, int a0, int as, short[] p, int p0, float[] init, int ci,
-                    int cs, float[] bias, int b0, float[] out, int o0, int os) {
+    static void s8x2(int ks, float[] a, int a0, int as, short[] p, int p0, int ps, float[] init,
+                    int ci, int cs, float[] bias, int b0, int bs, float[] out, int o0, int os) {
         final int nrf = 2 * LANES;
         final int a1 = a0 + 1 * as;
         final int a2 = a0 + 2 * as;
@@ -701,63 +793,53 @@ final class PackedTilesBf16 {
         final int a5 = a0 + 5 * as;
         final int a6 = a0 + 6 * as;
         final int a7 = a0 + 7 * as;
-        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 0 * LANES);
-        FloatVector c001 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 1 * LANES);
-        FloatVector c100 = FloatVector.fromArray(SPECIES, init, ci + 1 * cs + 0 * LANES);
-        FloatVector c101 = FloatVector.fromArray(SPECIES, init, ci + 1 * cs + 1 * LANES);
-        FloatVector c200 = FloatVector.fromArray(SPECIES, init, ci + 2 * cs + 0 * LANES);
-        FloatVector c201 = FloatVector.fromArray(SPECIES, init, ci + 2 * cs + 1 * LANES);
-        FloatVector c300 = FloatVector.fromArray(SPECIES, init, ci + 3 * cs + 0 * LANES);
-        FloatVector c301 = FloatVector.fromArray(SPECIES, init, ci + 3 * cs + 1 * LANES);
-        FloatVector c400 = FloatVector.fromArray(SPECIES, init, ci + 4 * cs + 0 * LANES);
-        FloatVector c401 = FloatVector.fromArray(SPECIES, init, ci + 4 * cs + 1 * LANES);
-        FloatVector c500 = FloatVector.fromArray(SPECIES, init, ci + 5 * cs + 0 * LANES);
-        FloatVector c501 = FloatVector.fromArray(SPECIES, init, ci + 5 * cs + 1 * LANES);
-        FloatVector c600 = FloatVector.fromArray(SPECIES, init, ci + 6 * cs + 0 * LANES);
-        FloatVector c601 = FloatVector.fromArray(SPECIES, init, ci + 6 * cs + 1 * LANES);
-        FloatVector c700 = FloatVector.fromArray(SPECIES, init, ci + 7 * cs + 0 * LANES);
-        FloatVector c701 = FloatVector.fromArray(SPECIES, init, ci + 7 * cs + 1 * LANES);
-        final int ks = k1 - k0;
-        final int ak0 = a0 + k0;
-        final int ak1 = a1 + k0;
-        final int ak2 = a2 + k0;
-        final int ak3 = a3 + k0;
-        final int ak4 = a4 + k0;
-        final int ak5 = a5 + k0;
-        final int ak6 = a6 + k0;
-        final int ak7 = a7 + k0;
-        final int pk = k0 * nrf;
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c001 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 0 * nrf + 1 * LANES);
+        FloatVector c100 = FloatVector.fromArray(SPECIES, init, ci + 1 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c101 = FloatVector.fromArray(SPECIES, init, ci + 1 * cs + 0 * nrf + 1 * LANES);
+        FloatVector c200 = FloatVector.fromArray(SPECIES, init, ci + 2 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c201 = FloatVector.fromArray(SPECIES, init, ci + 2 * cs + 0 * nrf + 1 * LANES);
+        FloatVector c300 = FloatVector.fromArray(SPECIES, init, ci + 3 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c301 = FloatVector.fromArray(SPECIES, init, ci + 3 * cs + 0 * nrf + 1 * LANES);
+        FloatVector c400 = FloatVector.fromArray(SPECIES, init, ci + 4 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c401 = FloatVector.fromArray(SPECIES, init, ci + 4 * cs + 0 * nrf + 1 * LANES);
+        FloatVector c500 = FloatVector.fromArray(SPECIES, init, ci + 5 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c501 = FloatVector.fromArray(SPECIES, init, ci + 5 * cs + 0 * nrf + 1 * LANES);
+        FloatVector c600 = FloatVector.fromArray(SPECIES, init, ci + 6 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c601 = FloatVector.fromArray(SPECIES, init, ci + 6 * cs + 0 * nrf + 1 * LANES);
+        FloatVector c700 = FloatVector.fromArray(SPECIES, init, ci + 7 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c701 = FloatVector.fromArray(SPECIES, init, ci + 7 * cs + 0 * nrf + 1 * LANES);
         for (int k = 0; k < ks; k++) {
-            IntVector i0 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p0 + pk + k * nrf).reinterpretAsInts();
+            IntVector i0 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p0 + k * nrf).reinterpretAsInts();
             FloatVector w00 = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             FloatVector w01 = i0.and(0xffff0000).reinterpretAsFloats();
-            FloatVector x = FloatVector.broadcast(SPECIES, a[ak0 + k]);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
             c000 = w00.fma(x, c000);
             c001 = w01.fma(x, c001);
-            x = FloatVector.broadcast(SPECIES, a[ak1 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a1 + k]);
             c100 = w00.fma(x, c100);
             c101 = w01.fma(x, c101);
-            x = FloatVector.broadcast(SPECIES, a[ak2 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a2 + k]);
             c200 = w00.fma(x, c200);
             c201 = w01.fma(x, c201);
-            x = FloatVector.broadcast(SPECIES, a[ak3 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a3 + k]);
             c300 = w00.fma(x, c300);
             c301 = w01.fma(x, c301);
-            x = FloatVector.broadcast(SPECIES, a[ak4 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a4 + k]);
             c400 = w00.fma(x, c400);
             c401 = w01.fma(x, c401);
-            x = FloatVector.broadcast(SPECIES, a[ak5 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a5 + k]);
             c500 = w00.fma(x, c500);
             c501 = w01.fma(x, c501);
-            x = FloatVector.broadcast(SPECIES, a[ak6 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a6 + k]);
             c600 = w00.fma(x, c600);
             c601 = w01.fma(x, c601);
-            x = FloatVector.broadcast(SPECIES, a[ak7 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a7 + k]);
             c700 = w00.fma(x, c700);
             c701 = w01.fma(x, c701);
         }
-        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 0 * LANES);
-        FloatVector b01 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 1 * LANES);
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs + 0 * LANES);
+        FloatVector b01 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs + 1 * LANES);
         c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
         c001.add(b01).intoArray(out, o0 + 0 * os + 0 * nrf + 1 * LANES);
         c100.add(b00).intoArray(out, o0 + 1 * os + 0 * nrf + 0 * LANES);
@@ -777,46 +859,38 @@ final class PackedTilesBf16 {
     }
 
     /** 6 row(s) of A x 1 panel(s) of 1 vector(s): 6 accumulators. */
-    static void s6x1(int k0, int k1, float[] a, int a0, int as, short[] p, int p0, float[] init, int ci,
-                    int cs, float[] bias, int b0, float[] out, int o0, int os) {
+    static void s6x1(int ks, float[] a, int a0, int as, short[] p, int p0, int ps, float[] init,
+                    int ci, int cs, float[] bias, int b0, int bs, float[] out, int o0, int os) {
         final int nrf = 1 * LANES;
         final int a1 = a0 + 1 * as;
         final int a2 = a0 + 2 * as;
         final int a3 = a0 + 3 * as;
         final int a4 = a0 + 4 * as;
         final int a5 = a0 + 5 * as;
-        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 0 * LANES);
-        FloatVector c100 = FloatVector.fromArray(SPECIES, init, ci + 1 * cs + 0 * LANES);
-        FloatVector c200 = FloatVector.fromArray(SPECIES, init, ci + 2 * cs + 0 * LANES);
-        FloatVector c300 = FloatVector.fromArray(SPECIES, init, ci + 3 * cs + 0 * LANES);
-        FloatVector c400 = FloatVector.fromArray(SPECIES, init, ci + 4 * cs + 0 * LANES);
-        FloatVector c500 = FloatVector.fromArray(SPECIES, init, ci + 5 * cs + 0 * LANES);
-        final int ks = k1 - k0;
-        final int ak0 = a0 + k0;
-        final int ak1 = a1 + k0;
-        final int ak2 = a2 + k0;
-        final int ak3 = a3 + k0;
-        final int ak4 = a4 + k0;
-        final int ak5 = a5 + k0;
-        final int pk = k0 * nrf;
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c100 = FloatVector.fromArray(SPECIES, init, ci + 1 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c200 = FloatVector.fromArray(SPECIES, init, ci + 2 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c300 = FloatVector.fromArray(SPECIES, init, ci + 3 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c400 = FloatVector.fromArray(SPECIES, init, ci + 4 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c500 = FloatVector.fromArray(SPECIES, init, ci + 5 * cs + 0 * nrf + 0 * LANES);
         for (int k = 0; k < ks; k++) {
-            FloatVector w00 = ((IntVector) ShortVector.fromArray(SHORTS, p, p0 + pk + k * nrf)
+            FloatVector w00 = ((IntVector) ShortVector.fromArray(SHORTS, p, p0 + k * nrf)
                     .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16)
                     .reinterpretAsFloats();
-            FloatVector x = FloatVector.broadcast(SPECIES, a[ak0 + k]);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
             c000 = w00.fma(x, c000);
-            x = FloatVector.broadcast(SPECIES, a[ak1 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a1 + k]);
             c100 = w00.fma(x, c100);
-            x = FloatVector.broadcast(SPECIES, a[ak2 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a2 + k]);
             c200 = w00.fma(x, c200);
-            x = FloatVector.broadcast(SPECIES, a[ak3 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a3 + k]);
             c300 = w00.fma(x, c300);
-            x = FloatVector.broadcast(SPECIES, a[ak4 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a4 + k]);
             c400 = w00.fma(x, c400);
-            x = FloatVector.broadcast(SPECIES, a[ak5 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a5 + k]);
             c500 = w00.fma(x, c500);
         }
-        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 0 * LANES);
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs + 0 * LANES);
         c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
         c100.add(b00).intoArray(out, o0 + 1 * os + 0 * nrf + 0 * LANES);
         c200.add(b00).intoArray(out, o0 + 2 * os + 0 * nrf + 0 * LANES);
@@ -826,59 +900,51 @@ final class PackedTilesBf16 {
     }
 
     /** 6 row(s) of A x 1 panel(s) of 2 vector(s): 12 accumulators. */
-    static void s6x2(int k0, int k1, float[] a, int a0, int as, short[] p, int p0, float[] init, int ci,
-                    int cs, float[] bias, int b0, float[] out, int o0, int os) {
+    static void s6x2(int ks, float[] a, int a0, int as, short[] p, int p0, int ps, float[] init,
+                    int ci, int cs, float[] bias, int b0, int bs, float[] out, int o0, int os) {
         final int nrf = 2 * LANES;
         final int a1 = a0 + 1 * as;
         final int a2 = a0 + 2 * as;
         final int a3 = a0 + 3 * as;
         final int a4 = a0 + 4 * as;
         final int a5 = a0 + 5 * as;
-        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 0 * LANES);
-        FloatVector c001 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 1 * LANES);
-        FloatVector c100 = FloatVector.fromArray(SPECIES, init, ci + 1 * cs + 0 * LANES);
-        FloatVector c101 = FloatVector.fromArray(SPECIES, init, ci + 1 * cs + 1 * LANES);
-        FloatVector c200 = FloatVector.fromArray(SPECIES, init, ci + 2 * cs + 0 * LANES);
-        FloatVector c201 = FloatVector.fromArray(SPECIES, init, ci + 2 * cs + 1 * LANES);
-        FloatVector c300 = FloatVector.fromArray(SPECIES, init, ci + 3 * cs + 0 * LANES);
-        FloatVector c301 = FloatVector.fromArray(SPECIES, init, ci + 3 * cs + 1 * LANES);
-        FloatVector c400 = FloatVector.fromArray(SPECIES, init, ci + 4 * cs + 0 * LANES);
-        FloatVector c401 = FloatVector.fromArray(SPECIES, init, ci + 4 * cs + 1 * LANES);
-        FloatVector c500 = FloatVector.fromArray(SPECIES, init, ci + 5 * cs + 0 * LANES);
-        FloatVector c501 = FloatVector.fromArray(SPECIES, init, ci + 5 * cs + 1 * LANES);
-        final int ks = k1 - k0;
-        final int ak0 = a0 + k0;
-        final int ak1 = a1 + k0;
-        final int ak2 = a2 + k0;
-        final int ak3 = a3 + k0;
-        final int ak4 = a4 + k0;
-        final int ak5 = a5 + k0;
-        final int pk = k0 * nrf;
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c001 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 0 * nrf + 1 * LANES);
+        FloatVector c100 = FloatVector.fromArray(SPECIES, init, ci + 1 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c101 = FloatVector.fromArray(SPECIES, init, ci + 1 * cs + 0 * nrf + 1 * LANES);
+        FloatVector c200 = FloatVector.fromArray(SPECIES, init, ci + 2 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c201 = FloatVector.fromArray(SPECIES, init, ci + 2 * cs + 0 * nrf + 1 * LANES);
+        FloatVector c300 = FloatVector.fromArray(SPECIES, init, ci + 3 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c301 = FloatVector.fromArray(SPECIES, init, ci + 3 * cs + 0 * nrf + 1 * LANES);
+        FloatVector c400 = FloatVector.fromArray(SPECIES, init, ci + 4 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c401 = FloatVector.fromArray(SPECIES, init, ci + 4 * cs + 0 * nrf + 1 * LANES);
+        FloatVector c500 = FloatVector.fromArray(SPECIES, init, ci + 5 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c501 = FloatVector.fromArray(SPECIES, init, ci + 5 * cs + 0 * nrf + 1 * LANES);
         for (int k = 0; k < ks; k++) {
-            IntVector i0 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p0 + pk + k * nrf).reinterpretAsInts();
+            IntVector i0 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p0 + k * nrf).reinterpretAsInts();
             FloatVector w00 = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             FloatVector w01 = i0.and(0xffff0000).reinterpretAsFloats();
-            FloatVector x = FloatVector.broadcast(SPECIES, a[ak0 + k]);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
             c000 = w00.fma(x, c000);
             c001 = w01.fma(x, c001);
-            x = FloatVector.broadcast(SPECIES, a[ak1 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a1 + k]);
             c100 = w00.fma(x, c100);
             c101 = w01.fma(x, c101);
-            x = FloatVector.broadcast(SPECIES, a[ak2 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a2 + k]);
             c200 = w00.fma(x, c200);
             c201 = w01.fma(x, c201);
-            x = FloatVector.broadcast(SPECIES, a[ak3 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a3 + k]);
             c300 = w00.fma(x, c300);
             c301 = w01.fma(x, c301);
-            x = FloatVector.broadcast(SPECIES, a[ak4 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a4 + k]);
             c400 = w00.fma(x, c400);
             c401 = w01.fma(x, c401);
-            x = FloatVector.broadcast(SPECIES, a[ak5 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a5 + k]);
             c500 = w00.fma(x, c500);
             c501 = w01.fma(x, c501);
         }
-        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 0 * LANES);
-        FloatVector b01 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 1 * LANES);
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs + 0 * LANES);
+        FloatVector b01 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs + 1 * LANES);
         c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
         c001.add(b01).intoArray(out, o0 + 0 * os + 0 * nrf + 1 * LANES);
         c100.add(b00).intoArray(out, o0 + 1 * os + 0 * nrf + 0 * LANES);
@@ -894,36 +960,30 @@ final class PackedTilesBf16 {
     }
 
     /** 4 row(s) of A x 1 panel(s) of 1 vector(s): 4 accumulators. */
-    static void s4x1(int k0, int k1, float[] a, int a0, int as, short[] p, int p0, float[] init, int ci,
-                    int cs, float[] bias, int b0, float[] out, int o0, int os) {
+    static void s4x1(int ks, float[] a, int a0, int as, short[] p, int p0, int ps, float[] init,
+                    int ci, int cs, float[] bias, int b0, int bs, float[] out, int o0, int os) {
         final int nrf = 1 * LANES;
         final int a1 = a0 + 1 * as;
         final int a2 = a0 + 2 * as;
         final int a3 = a0 + 3 * as;
-        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 0 * LANES);
-        FloatVector c100 = FloatVector.fromArray(SPECIES, init, ci + 1 * cs + 0 * LANES);
-        FloatVector c200 = FloatVector.fromArray(SPECIES, init, ci + 2 * cs + 0 * LANES);
-        FloatVector c300 = FloatVector.fromArray(SPECIES, init, ci + 3 * cs + 0 * LANES);
-        final int ks = k1 - k0;
-        final int ak0 = a0 + k0;
-        final int ak1 = a1 + k0;
-        final int ak2 = a2 + k0;
-        final int ak3 = a3 + k0;
-        final int pk = k0 * nrf;
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c100 = FloatVector.fromArray(SPECIES, init, ci + 1 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c200 = FloatVector.fromArray(SPECIES, init, ci + 2 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c300 = FloatVector.fromArray(SPECIES, init, ci + 3 * cs + 0 * nrf + 0 * LANES);
         for (int k = 0; k < ks; k++) {
-            FloatVector w00 = ((IntVector) ShortVector.fromArray(SHORTS, p, p0 + pk + k * nrf)
+            FloatVector w00 = ((IntVector) ShortVector.fromArray(SHORTS, p, p0 + k * nrf)
                     .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16)
                     .reinterpretAsFloats();
-            FloatVector x = FloatVector.broadcast(SPECIES, a[ak0 + k]);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
             c000 = w00.fma(x, c000);
-            x = FloatVector.broadcast(SPECIES, a[ak1 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a1 + k]);
             c100 = w00.fma(x, c100);
-            x = FloatVector.broadcast(SPECIES, a[ak2 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a2 + k]);
             c200 = w00.fma(x, c200);
-            x = FloatVector.broadcast(SPECIES, a[ak3 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a3 + k]);
             c300 = w00.fma(x, c300);
         }
-        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 0 * LANES);
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs + 0 * LANES);
         c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
         c100.add(b00).intoArray(out, o0 + 1 * os + 0 * nrf + 0 * LANES);
         c200.add(b00).intoArray(out, o0 + 2 * os + 0 * nrf + 0 * LANES);
@@ -931,45 +991,39 @@ final class PackedTilesBf16 {
     }
 
     /** 4 row(s) of A x 1 panel(s) of 2 vector(s): 8 accumulators. */
-    static void s4x2(int k0, int k1, float[] a, int a0, int as, short[] p, int p0, float[] init, int ci,
-                    int cs, float[] bias, int b0, float[] out, int o0, int os) {
+    static void s4x2(int ks, float[] a, int a0, int as, short[] p, int p0, int ps, float[] init,
+                    int ci, int cs, float[] bias, int b0, int bs, float[] out, int o0, int os) {
         final int nrf = 2 * LANES;
         final int a1 = a0 + 1 * as;
         final int a2 = a0 + 2 * as;
         final int a3 = a0 + 3 * as;
-        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 0 * LANES);
-        FloatVector c001 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 1 * LANES);
-        FloatVector c100 = FloatVector.fromArray(SPECIES, init, ci + 1 * cs + 0 * LANES);
-        FloatVector c101 = FloatVector.fromArray(SPECIES, init, ci + 1 * cs + 1 * LANES);
-        FloatVector c200 = FloatVector.fromArray(SPECIES, init, ci + 2 * cs + 0 * LANES);
-        FloatVector c201 = FloatVector.fromArray(SPECIES, init, ci + 2 * cs + 1 * LANES);
-        FloatVector c300 = FloatVector.fromArray(SPECIES, init, ci + 3 * cs + 0 * LANES);
-        FloatVector c301 = FloatVector.fromArray(SPECIES, init, ci + 3 * cs + 1 * LANES);
-        final int ks = k1 - k0;
-        final int ak0 = a0 + k0;
-        final int ak1 = a1 + k0;
-        final int ak2 = a2 + k0;
-        final int ak3 = a3 + k0;
-        final int pk = k0 * nrf;
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c001 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 0 * nrf + 1 * LANES);
+        FloatVector c100 = FloatVector.fromArray(SPECIES, init, ci + 1 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c101 = FloatVector.fromArray(SPECIES, init, ci + 1 * cs + 0 * nrf + 1 * LANES);
+        FloatVector c200 = FloatVector.fromArray(SPECIES, init, ci + 2 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c201 = FloatVector.fromArray(SPECIES, init, ci + 2 * cs + 0 * nrf + 1 * LANES);
+        FloatVector c300 = FloatVector.fromArray(SPECIES, init, ci + 3 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c301 = FloatVector.fromArray(SPECIES, init, ci + 3 * cs + 0 * nrf + 1 * LANES);
         for (int k = 0; k < ks; k++) {
-            IntVector i0 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p0 + pk + k * nrf).reinterpretAsInts();
+            IntVector i0 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p0 + k * nrf).reinterpretAsInts();
             FloatVector w00 = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             FloatVector w01 = i0.and(0xffff0000).reinterpretAsFloats();
-            FloatVector x = FloatVector.broadcast(SPECIES, a[ak0 + k]);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
             c000 = w00.fma(x, c000);
             c001 = w01.fma(x, c001);
-            x = FloatVector.broadcast(SPECIES, a[ak1 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a1 + k]);
             c100 = w00.fma(x, c100);
             c101 = w01.fma(x, c101);
-            x = FloatVector.broadcast(SPECIES, a[ak2 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a2 + k]);
             c200 = w00.fma(x, c200);
             c201 = w01.fma(x, c201);
-            x = FloatVector.broadcast(SPECIES, a[ak3 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a3 + k]);
             c300 = w00.fma(x, c300);
             c301 = w01.fma(x, c301);
         }
-        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 0 * LANES);
-        FloatVector b01 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 1 * LANES);
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs + 0 * LANES);
+        FloatVector b01 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs + 1 * LANES);
         c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
         c001.add(b01).intoArray(out, o0 + 0 * os + 0 * nrf + 1 * LANES);
         c100.add(b00).intoArray(out, o0 + 1 * os + 0 * nrf + 0 * LANES);
@@ -978,5 +1032,107 @@ final class PackedTilesBf16 {
         c201.add(b01).intoArray(out, o0 + 2 * os + 0 * nrf + 1 * LANES);
         c300.add(b00).intoArray(out, o0 + 3 * os + 0 * nrf + 0 * LANES);
         c301.add(b01).intoArray(out, o0 + 3 * os + 0 * nrf + 1 * LANES);
+    }
+
+    /** 6 row(s) of A x 2 panel(s) of 2 vector(s): 24 accumulators. */
+    static void s6x2p2(int ks, float[] a, int a0, int as, short[] p, int p0, int ps, float[] init,
+                    int ci, int cs, float[] bias, int b0, int bs, float[] out, int o0, int os) {
+        final int nrf = 2 * LANES;
+        final int a1 = a0 + 1 * as;
+        final int a2 = a0 + 2 * as;
+        final int a3 = a0 + 3 * as;
+        final int a4 = a0 + 4 * as;
+        final int a5 = a0 + 5 * as;
+        final int p1 = p0 + 1 * ps;
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c001 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 0 * nrf + 1 * LANES);
+        FloatVector c010 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 1 * nrf + 0 * LANES);
+        FloatVector c011 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 1 * nrf + 1 * LANES);
+        FloatVector c100 = FloatVector.fromArray(SPECIES, init, ci + 1 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c101 = FloatVector.fromArray(SPECIES, init, ci + 1 * cs + 0 * nrf + 1 * LANES);
+        FloatVector c110 = FloatVector.fromArray(SPECIES, init, ci + 1 * cs + 1 * nrf + 0 * LANES);
+        FloatVector c111 = FloatVector.fromArray(SPECIES, init, ci + 1 * cs + 1 * nrf + 1 * LANES);
+        FloatVector c200 = FloatVector.fromArray(SPECIES, init, ci + 2 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c201 = FloatVector.fromArray(SPECIES, init, ci + 2 * cs + 0 * nrf + 1 * LANES);
+        FloatVector c210 = FloatVector.fromArray(SPECIES, init, ci + 2 * cs + 1 * nrf + 0 * LANES);
+        FloatVector c211 = FloatVector.fromArray(SPECIES, init, ci + 2 * cs + 1 * nrf + 1 * LANES);
+        FloatVector c300 = FloatVector.fromArray(SPECIES, init, ci + 3 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c301 = FloatVector.fromArray(SPECIES, init, ci + 3 * cs + 0 * nrf + 1 * LANES);
+        FloatVector c310 = FloatVector.fromArray(SPECIES, init, ci + 3 * cs + 1 * nrf + 0 * LANES);
+        FloatVector c311 = FloatVector.fromArray(SPECIES, init, ci + 3 * cs + 1 * nrf + 1 * LANES);
+        FloatVector c400 = FloatVector.fromArray(SPECIES, init, ci + 4 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c401 = FloatVector.fromArray(SPECIES, init, ci + 4 * cs + 0 * nrf + 1 * LANES);
+        FloatVector c410 = FloatVector.fromArray(SPECIES, init, ci + 4 * cs + 1 * nrf + 0 * LANES);
+        FloatVector c411 = FloatVector.fromArray(SPECIES, init, ci + 4 * cs + 1 * nrf + 1 * LANES);
+        FloatVector c500 = FloatVector.fromArray(SPECIES, init, ci + 5 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c501 = FloatVector.fromArray(SPECIES, init, ci + 5 * cs + 0 * nrf + 1 * LANES);
+        FloatVector c510 = FloatVector.fromArray(SPECIES, init, ci + 5 * cs + 1 * nrf + 0 * LANES);
+        FloatVector c511 = FloatVector.fromArray(SPECIES, init, ci + 5 * cs + 1 * nrf + 1 * LANES);
+        for (int k = 0; k < ks; k++) {
+            IntVector i0 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p0 + k * nrf).reinterpretAsInts();
+            FloatVector w00 = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w01 = i0.and(0xffff0000).reinterpretAsFloats();
+            IntVector i1 = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p1 + k * nrf).reinterpretAsInts();
+            FloatVector w10 = i1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w11 = i1.and(0xffff0000).reinterpretAsFloats();
+            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
+            c000 = w00.fma(x, c000);
+            c001 = w01.fma(x, c001);
+            c010 = w10.fma(x, c010);
+            c011 = w11.fma(x, c011);
+            x = FloatVector.broadcast(SPECIES, a[a1 + k]);
+            c100 = w00.fma(x, c100);
+            c101 = w01.fma(x, c101);
+            c110 = w10.fma(x, c110);
+            c111 = w11.fma(x, c111);
+            x = FloatVector.broadcast(SPECIES, a[a2 + k]);
+            c200 = w00.fma(x, c200);
+            c201 = w01.fma(x, c201);
+            c210 = w10.fma(x, c210);
+            c211 = w11.fma(x, c211);
+            x = FloatVector.broadcast(SPECIES, a[a3 + k]);
+            c300 = w00.fma(x, c300);
+            c301 = w01.fma(x, c301);
+            c310 = w10.fma(x, c310);
+            c311 = w11.fma(x, c311);
+            x = FloatVector.broadcast(SPECIES, a[a4 + k]);
+            c400 = w00.fma(x, c400);
+            c401 = w01.fma(x, c401);
+            c410 = w10.fma(x, c410);
+            c411 = w11.fma(x, c411);
+            x = FloatVector.broadcast(SPECIES, a[a5 + k]);
+            c500 = w00.fma(x, c500);
+            c501 = w01.fma(x, c501);
+            c510 = w10.fma(x, c510);
+            c511 = w11.fma(x, c511);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs + 0 * LANES);
+        FloatVector b01 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs + 1 * LANES);
+        FloatVector b10 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * bs + 0 * LANES);
+        FloatVector b11 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * bs + 1 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
+        c001.add(b01).intoArray(out, o0 + 0 * os + 0 * nrf + 1 * LANES);
+        c010.add(b10).intoArray(out, o0 + 0 * os + 1 * nrf + 0 * LANES);
+        c011.add(b11).intoArray(out, o0 + 0 * os + 1 * nrf + 1 * LANES);
+        c100.add(b00).intoArray(out, o0 + 1 * os + 0 * nrf + 0 * LANES);
+        c101.add(b01).intoArray(out, o0 + 1 * os + 0 * nrf + 1 * LANES);
+        c110.add(b10).intoArray(out, o0 + 1 * os + 1 * nrf + 0 * LANES);
+        c111.add(b11).intoArray(out, o0 + 1 * os + 1 * nrf + 1 * LANES);
+        c200.add(b00).intoArray(out, o0 + 2 * os + 0 * nrf + 0 * LANES);
+        c201.add(b01).intoArray(out, o0 + 2 * os + 0 * nrf + 1 * LANES);
+        c210.add(b10).intoArray(out, o0 + 2 * os + 1 * nrf + 0 * LANES);
+        c211.add(b11).intoArray(out, o0 + 2 * os + 1 * nrf + 1 * LANES);
+        c300.add(b00).intoArray(out, o0 + 3 * os + 0 * nrf + 0 * LANES);
+        c301.add(b01).intoArray(out, o0 + 3 * os + 0 * nrf + 1 * LANES);
+        c310.add(b10).intoArray(out, o0 + 3 * os + 1 * nrf + 0 * LANES);
+        c311.add(b11).intoArray(out, o0 + 3 * os + 1 * nrf + 1 * LANES);
+        c400.add(b00).intoArray(out, o0 + 4 * os + 0 * nrf + 0 * LANES);
+        c401.add(b01).intoArray(out, o0 + 4 * os + 0 * nrf + 1 * LANES);
+        c410.add(b10).intoArray(out, o0 + 4 * os + 1 * nrf + 0 * LANES);
+        c411.add(b11).intoArray(out, o0 + 4 * os + 1 * nrf + 1 * LANES);
+        c500.add(b00).intoArray(out, o0 + 5 * os + 0 * nrf + 0 * LANES);
+        c501.add(b01).intoArray(out, o0 + 5 * os + 0 * nrf + 1 * LANES);
+        c510.add(b10).intoArray(out, o0 + 5 * os + 1 * nrf + 0 * LANES);
+        c511.add(b11).intoArray(out, o0 + 5 * os + 1 * nrf + 1 * LANES);
     }
 }
