@@ -348,7 +348,7 @@ def main():
 
     w("## Single sample on real MNIST test images")
     w("")
-    w("`MnistImageBenchmark.predict`: the MNIST net above, each call the next of the first 1,000 MNIST test "
+    w("`MnistImageBenchmark.predict`: the MNIST net above, each call the next of the first 1,024 MNIST test "
       "images, copied into the engine's input (mlp4j's `float[]`, ONNX Runtime's pinned direct buffer). mlp4j "
       "leaves out the blank stretches of an image (exactly; about 60 % of the first layer's k-steps); ONNX "
       "Runtime's time does not depend on the values. Uniform random inputs (the table above) have no zeros.")
@@ -396,6 +396,25 @@ def main():
             ratio = f"{sps / osps:.2f}×" if osps else "–"
             w(f"| {net} | {label} | {fns(mn)} | {fns(md)} | {fnum(sps)} | {fnum(128 / mn * 1e9)} | {falloc(r['alloc'], r)} | {ratio} |")
     w("")
+    o = find(rows, "MnistImageBenchmark.predictBatch128", engine="onnxruntime")
+    if o:
+        w("Batch 128 of real MNIST test images (`MnistImageBenchmark.predictBatch128`: each call the next of 8 "
+          "batches of the first 1,024 test images, each batch in its own input array or ONNX Runtime tensor). "
+          "mlp4j leaves out the stretches of the first layer's k where all of a block of 8 images are blank "
+          "(exactly; about 34 % of it); ONNX Runtime's time does not depend on the values.")
+        w("")
+        w("| engine | time/batch min | median | samples/s (median) | best | B/op | vs ORT |")
+        w("|---|---|---|---|---|---|---|")
+        osps = 128 / stats_ns(o)[1] * 1e9
+        for label, eng in (("mlp4j Network (vector)", "network"), ("mlp4j Predictor fp32", "predictor-fp32"),
+                           ("mlp4j Predictor bf16", "predictor-bf16"), ("ONNX Runtime", "onnxruntime")):
+            r = find(rows, "MnistImageBenchmark.predictBatch128", engine=eng)
+            if not r:
+                continue
+            mn, md = stats_ns(r)
+            sps = 128 / md * 1e9
+            w(f"| {label} | {fns(mn)} | {fns(md)} | {fnum(sps)} | {fnum(128 / mn * 1e9)} | {falloc(r['alloc'], r)} | {sps / osps:.2f}× |")
+        w("")
 
     # -- serving --------------------------------------------------------------------------------------------
     serving = [r for r in rows if r["bench"].startswith("PredictorBenchmark.")]

@@ -31,12 +31,15 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One sample of the benchmark MNIST net ({@link Models}, the weights ONNX Runtime runs too) on real MNIST test
- * images instead of {@code InferenceBenchmark}'s uniform random input: each call scores the next of the first
+ * The benchmark MNIST net ({@link Models}, the weights ONNX Runtime runs too) on real MNIST test images instead
+ * of {@code InferenceBenchmark}'s uniform random input. {@code predict}: each call scores the next of the first
  * {@value #IMAGES} test images, copied into the engine's input first (a {@code float[]} for mlp4j, the pinned
- * direct buffer for ONNX Runtime), as a service would. mlp4j leaves out the blank stretches of an image (about
- * 60 % of its k-steps in the first layer, exactly: see {@code PackedGemm}); ONNX Runtime's time does not depend
- * on the values. The images come from {@code data/mnist} in the working directory ({@code jmh/run.sh} runs
+ * direct buffer for ONNX Runtime), as a service would. {@code predictBatch128}: each call scores the next of
+ * {@value #BATCHES} batches of 128 of those images, each already in its own input (a {@code float[]}, an ONNX
+ * Runtime tensor over its own direct buffer), as {@code predictBatch128} of the other benchmarks does. mlp4j
+ * leaves out the blank stretches of an image (about 60 % of the first layer's k-steps one image at a time, 34 %
+ * where all of a block of 8 images are blank; exactly: see {@code PackedGemm}); ONNX Runtime's time does not
+ * depend on the values. The images come from {@code data/mnist} in the working directory ({@code jmh/run.sh} runs
  * from the repository root), else {@code ../shared/data/mnist}, or the directory in {@code -Dmlp4j.mnist}.
  */
 @State(Scope.Thread)
@@ -46,7 +49,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 2, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xms1g", "-Xmx1g"})
 public class MnistImageBenchmark {
-    static final int IMAGES = 1000;
+    static final int IMAGES = 1024;
+    static final int BATCH = InferenceBenchmark.BATCH;
+    static final int BATCHES = IMAGES / BATCH;
     private static final int PIXELS = 784;
 
     @Param({"network", "predictor-fp32", "predictor-bf16", "onnxruntime"})
@@ -65,6 +70,13 @@ public class MnistImageBenchmark {
     private FloatBuffer ortOut;
     private Map<String, OnnxTensor> ortInputs;
     private Map<String, OnnxTensor> ortOutputs;
+    private float[][] batchInputs;
+    private float[] batchOutput;
+    private Workspace batchWs;
+    private int nextBatch;
+    private java.util.List<Map<String, OnnxTensor>> ortBatchInputs;
+    private Map<String, OnnxTensor> ortBatchOutputs;
+    private FloatBuffer ortBatchOut;
 
     @Setup(Level.Trial)
     public void setup() throws OrtException {
@@ -72,6 +84,11 @@ public class MnistImageBenchmark {
         images = java.util.Arrays.copyOf(all, IMAGES * PIXELS);
         input = new float[PIXELS];
         output = new float[10];
+        batchInputs = new float[BATCHES][];
+        for (int i = 0; i < BATCHES; i++) {
+            batchInputs[i] = java.util.Arrays.copyOfRange(images, i * BATCH * PIXELS, (i + 1) * BATCH * PIXELS);
+        }
+        batchOutput = new float[BATCH * 10];
         switch (engine) {
             case "network":
             case "predictor-fp32":
@@ -79,6 +96,7 @@ public class MnistImageBenchmark {
                 Models.selectKernels("vector");
                 network = Models.load("mnist");
                 ws = network.newWorkspace();
+                batchWs = network.newWorkspace(BATCH);
                 if (!engine.equals("network")) {
                     predictor = Predictor.of(network, engine.equals("predictor-fp32")
                             ? Predictor.Precision.FLOAT32 : Predictor.Precision.BFLOAT16);
@@ -91,6 +109,13 @@ public class MnistImageBenchmark {
                 ortOut = OnnxRuntimeBenchmark.direct(new float[10]);
                 ortInputs = Map.of("x", OnnxTensor.createTensor(env, ortIn, new long[] {1, PIXELS}));
                 ortOutputs = Map.of("y", OnnxTensor.createTensor(env, ortOut, new long[] {1, 10}));
+                ortBatchInputs = new java.util.ArrayList<>();
+                for (float[] batch : batchInputs) {
+                    ortBatchInputs.add(Map.of("x", OnnxTensor.createTensor(env, OnnxRuntimeBenchmark.direct(batch),
+                            new long[] {BATCH, PIXELS})));
+                }
+                ortBatchOut = OnnxRuntimeBenchmark.direct(batchOutput);
+                ortBatchOutputs = Map.of("y", OnnxTensor.createTensor(env, ortBatchOut, new long[] {BATCH, 10}));
                 try (OrtSession.Result r = session.run(ortInputs, ortOutputs)) {
                     float[] got = new float[10];
                     ortOut.get(0, got);
@@ -110,6 +135,14 @@ public class MnistImageBenchmark {
                 t.close();
             }
             for (OnnxTensor t : ortOutputs.values()) {
+                t.close();
+            }
+            for (Map<String, OnnxTensor> m : ortBatchInputs) {
+                for (OnnxTensor t : m.values()) {
+                    t.close();
+                }
+            }
+            for (OnnxTensor t : ortBatchOutputs.values()) {
                 t.close();
             }
             session.close();
@@ -135,6 +168,26 @@ public class MnistImageBenchmark {
                 System.arraycopy(images, off, input, 0, PIXELS);
                 predictor.predict(input, 0, output, 0);
                 return output[0];
+        }
+    }
+
+    /** The next batch of 128 images, scored by the engine (average time only: throughput = 128 / time). */
+    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    public float predictBatch128() throws OrtException {
+        int i = nextBatch;
+        nextBatch = i + 1 == BATCHES ? 0 : i + 1;
+        switch (engine) {
+            case "network":
+                network.predictBatch(batchInputs[i], BATCH, batchOutput, batchWs);
+                return batchOutput[0];
+            case "onnxruntime":
+                try (OrtSession.Result r = session.run(ortBatchInputs.get(i), ortBatchOutputs)) {
+                    return ortBatchOut.get(0);
+                }
+            default:
+                predictor.predictBatch(batchInputs[i], BATCH, batchOutput);
+                return batchOutput[0];
         }
     }
 
