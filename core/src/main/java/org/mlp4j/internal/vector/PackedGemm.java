@@ -29,9 +29,9 @@ import org.mlp4j.internal.kernel.KernelProvider;
 final class PackedGemm {
     /**
      * Samples per register block (the tile is MR x 2 vectors; narrow layers MR x 1), by the vector registers
-     * C2 can use ({@link KernelProvider#vectorRegisters}). 512-bit (AVX-512, 32 registers): 8 x 2 = 16
-     * accumulators + 2 weight vectors + 1 broadcast. 256 bits with 32 registers (AVX-512 at
-     * {@code -XX:MaxVectorSize=32}, and 128-bit NEON): 6 x 2. 256 or 128 bits with 16 registers (AVX2, SSE):
+     * C2 can use ({@link KernelProvider#vectorRegisters}). 32 registers (AVX-512 at 512 or 256 bits, 128-bit
+     * NEON): 6, over two panels per pass (6 x 2 x 2 = 24 accumulators + 4 weight vectors + 1 broadcast; until
+     * 2026-12-02 it was 8 x 2 at 512 bits, see below). 256 or 128 bits with 16 registers (AVX2, SSE):
      * 4 x 2 = 8 + 3: the 6 x 2 block (15 registers on paper) spills there.
      * The system property {@value #MR_PROPERTY} (4, 6 or 8) overrides it, for measuring.
      *

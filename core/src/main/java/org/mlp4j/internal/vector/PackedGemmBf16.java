@@ -18,14 +18,14 @@ import org.mlp4j.internal.kernel.Bf16;
  * bias), so the outputs are bit-identical to the float kernels over the weights rounded to bfloat16, and to
  * the scalar twin in {@code ScalarKernels}.
  *
- * <p>Tiles ({@link PackedTilesBf16}, generated): the float GEMM's shapes and block sizes, MR (8, 6 or 4), 6, 4
- * and 1 samples x 1 or 2 vectors for batches, and 1 sample over 4 panels per pass (the serving case, 4 or 8
- * independent FMA chains).
+ * <p>Tiles ({@link PackedTilesBf16}, generated): the float GEMM's shapes and block sizes, MR (6 or 4; 8 when
+ * set), 6, 4 and 1 samples x 1 or 2 vectors for batches (6 samples over 2 panels per pass), segment tiles that
+ * leave out blank input, and 1 sample over 4 panels per pass (the serving case, 4 or 8 independent FMA chains).
  */
 final class PackedGemmBf16 {
     /**
-     * Samples per register block: the float GEMM's choice ({@link PackedGemm#MR}: 8 at 512 bits, below that 6
-     * or 4 by the register count).
+     * Samples per register block: the float GEMM's choice ({@link PackedGemm#MR}: 6 with 32 vector registers,
+     * 4 with 16).
      */
     private static final int MR = PackedGemm.MR;
 
