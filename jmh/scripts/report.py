@@ -400,8 +400,8 @@ def main():
     if o:
         w("Batch 128 of real MNIST test images (`MnistImageBenchmark.predictBatch128`: each call the next of 8 "
           "batches of the first 1,024 test images, each batch in its own input array or ONNX Runtime tensor). "
-          "mlp4j leaves out the stretches of the first layer's k where all of a block of 8 images are blank "
-          "(exactly; about 34 % of it); ONNX Runtime's time does not depend on the values.")
+          "mlp4j leaves out the stretches of the first layer's k where all of a block of 6 images (4 with 16 vector registers) are blank "
+          "(exactly; about a third of it); ONNX Runtime's time does not depend on the values.")
         w("")
         w("| engine | time/batch min | median | samples/s (median) | best | B/op | vs ORT |")
         w("|---|---|---|---|---|---|---|")

@@ -40,7 +40,11 @@ final class PackedGemm {
      * 16). On a 2-core Intel Xeon (AVX-512, JDK 17, 2026-12-02, standalone, 784x256, 120 rows, median of 25)
      * 8 x 2 ran at 97 GFLOP/s, 6 x 4 vectors at 133, 5 x 4 at 124, 4 x 4 at 97; the whole MNIST net, 128
      * uniform samples, went from 640 to 548 us (both builds in one JVM, alternating). ONNX Runtime ran the same
-     * batch at 123 GFLOP/s there. Not measured on AMD since (the 8 x 2 figures below are Zen 5's).
+     * batch at 123 GFLOP/s there. On AMD EPYC Zen 4 (AVX-512 on 256-bit units, 32 KB L1, JDK 17, 2026-12-03, JMH
+     * GemmBenchmark.gemmForward, B = 128, two forks each, alternating) 6 x 2 x 2 panels against
+     * {@code -Dmlp4j.packedGemm.mr=8} (8 x 2): 784x256 505 / 519 us against 530 / 542, 256x128 100 / 100
+     * against 88 / 93 (a pair of 256-input panels, 33 KB, no longer fits L1), 128x10 8.6 / 8.2 against 9.1 /
+     * 8.3: the MNIST net's forward is a tie, so 6 stays. The 8 x 2 figures below are Zen 5's.
      *
      * <p>Measured 2026-12-02, JMH GemmBenchmark.gemmForward, B = 128, 1 thread, JDK 17, per-fork minimum of two
      * forks, microseconds for 784x256 / 256x128 / 128x10. Xeon (AVX-512), load ~10: MR 4: 40 / 32 GFLOP/s for
@@ -78,9 +82,15 @@ final class PackedGemm {
      * at least 3 blocks 19 % in 1.1. Each segment costs a pass over the accumulators and a restart of the
      * panel stream, so the three ran the first layer on 128 images in 0.89-0.95x / 0.87-0.91x / 0.93x the time
      * of uniform input (Xeon AVX-512, JDK 17, min of 30 in one JVM, 2026-12-02); 2 makes fewer calls. With 2,
-     * the whole MNIST net on 128 images: 0.88-0.96x (before: 1.00-1.02x).
+     * the whole MNIST net on 128 images: 0.88-0.96x (before: 1.00-1.02x). Those figures were taken with segment
+     * tiles that rebased their offsets inside, 22 % slower than the caller-rebased tiles of today; with these, on
+     * AMD EPYC Zen 4 (AVX-512, JDK 17, 2026-12-03, JMH MnistImageBenchmark.predictBatch128, 9 forks alternating)
+     * the fp32 {@code Predictor} ran 128 real images in 516-525 us with a gap of 1 against 543-580 us with 2 (5 %
+     * faster in every pair) and 532-565 with 3; bf16 was bimodal across forks (568-800 us) whatever the gap. So
+     * 1: every blank block is left out. The system property {@code mlp4j.packedGemm.blockMinGap} overrides it,
+     * for measuring.
      */
-    static final int BLOCK_MIN_GAP = 2;
+    static final int BLOCK_MIN_GAP = Math.max(1, Integer.getInteger("mlp4j.packedGemm.blockMinGap", 1));
 
     /** +0 sums and +0 biases for the one-sample tiles' first and inner segments (4 panels of 2 vectors). */
     static final float[] ZEROS = new float[4 * 2 * LANES];
@@ -268,7 +278,7 @@ final class PackedGemm {
      * which every input of the {@code n} rows {@code a[ai + r * stride + k]} is +-0 (NaN counts as not zero),
      * and returns how many (at least one, possibly empty, so that the bias is added). A segment ends only where
      * a whole {@value #SKIP_BLOCK}-input block of zeros follows in every row, for more than one row only where
-     * {@value #BLOCK_MIN_GAP} or more such blocks follow (leading and trailing blank blocks are always left
+     * {@link #BLOCK_MIN_GAP} (or more) such blocks follow (leading and trailing blank blocks are always left
      * out); a dense input is one segment. A block's rows are looked at until one is not zero, so a dense batch
      * costs one row's look.
      */
