@@ -28,6 +28,9 @@ case "$PROFILE" in
   quick)
     JMH_OPTS="-f 1 -wi 3 -w 1s -i 3 -r 1s"
     # name | include regex | extra params (quick keeps GEMM/training/matvec on the Vector API path)
+    #   | warm-up iterations where the default is too few: a training step's tile methods reach C2 only after
+    #   ~3 s (Zen 4, 2026-12-03: steps 1-3 s in ran 340 ms, 11 ms, 1.1 ms, then 0.8 ms); measured before that,
+    #   the C1 code boxes its vectors (554 KB/op at batch 32 in one quick run)
     BENCH_GROUPS=("peak|PeakFmaBenchmark|"
             "inference|InferenceBenchmark|"
             "onnxruntime|OnnxRuntimeBenchmark|"
@@ -36,7 +39,7 @@ case "$PROFILE" in
             "serving-tiny|PredictorBenchmark.predict$|-p net=tiny"
             "matvec|MatvecBenchmark|-p kernels=vector"
             "gemm|GemmBenchmark|-p kernels=vector -p batch=128"
-            "training|TrainingBenchmark|-p kernels=vector")
+            "training|TrainingBenchmark|-p kernels=vector|6")
     SGEMM_ARGS="--trials 3 --threads 1 --batches 128"
     TORCH_CONFIGS="1:1 1:2"; TORCH_BATCHES="32 128 256"; TORCH_EPOCHS=3
     export LIMITS_GATE_TIMEOUT=${LIMITS_GATE_TIMEOUT:-5}
@@ -86,10 +89,12 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 START=$(date -u +%s)
 
 for g in "${BENCH_GROUPS[@]}"; do
-  IFS='|' read -r name regex extra <<< "$g"
-  log "JMH $name: $regex $JMH_OPTS $extra -prof gc"
+  IFS='|' read -r name regex extra warmups <<< "$g"
+  opts=$JMH_OPTS
+  if [[ -n "$warmups" ]]; then opts=$(sed -E "s/-wi [0-9]+/-wi $warmups/" <<< "$JMH_OPTS"); fi
+  log "JMH $name: $regex $opts $extra -prof gc"
   # shellcheck disable=SC2086
-  java -jar "$JAR" "$regex" $JMH_OPTS $extra -prof gc -foe true -rf json -rff "$RES/jmh-$name.json" \
+  java -jar "$JAR" "$regex" $opts $extra -prof gc -foe true -rf json -rff "$RES/jmh-$name.json" \
       > "$RES/jmh-$name.log" 2>&1 || { log "JMH $name failed, see $RES/jmh-$name.log"; tail -20 "$RES/jmh-$name.log" >&2; exit 1; }
   grep -E "^(Benchmark|[A-Za-z]+Benchmark\.[A-Za-z0-9]+ )" "$RES/jmh-$name.log" >&2 || true
 done
