@@ -17,8 +17,10 @@ import org.mlp4j.internal.kernel.KernelProvider;
  * block's rows right after, while they are in L1 (see {@link PackedTiles} for why not in registers).
  *
  * <p><b>Tiles</b> (the measurements behind each constant are beside it). Edges stay outside the
- * micro-kernels: sample remainders use the 6-, 4- and 1-row tiles, a partial last panel is computed into a
- * per-thread scratch tile and its valid columns copied out. A single sample (and a 1-row remainder) reads up to
+ * micro-kernels: sample remainders use the 4- and 1-row tiles, a partial last panel is computed into a
+ * per-thread scratch tile and its valid columns copied out. A batch runs in chunks of rows (about
+ * {@value #CHUNK_BYTES_DEFAULT} bytes of input), each panel by panel over all of the chunk's blocks, so that
+ * neither the packed layer nor the batch has to fit in L2 ({@link #CHUNK_BYTES}). A single sample (and a 1-row remainder) reads up to
  * four panels per pass: up to eight independent FMA chains instead of one or two. One panel's chains are
  * latency-bound (one k-step per FMA latency): passing over a 64-wide layer's two panels at once took the tiny
  * net's single-sample 32x64 layer from 86 to 47-65 ns and its 64x64 layer from 134 to 100-119 ns, the whole
@@ -44,7 +46,9 @@ final class PackedGemm {
      * GemmBenchmark.gemmForward, B = 128, two forks each, alternating) 6 x 2 x 2 panels against
      * {@code -Dmlp4j.packedGemm.mr=8} (8 x 2): 784x256 505 / 519 us against 530 / 542, 256x128 100 / 100
      * against 88 / 93 (a pair of 256-input panels, 33 KB, no longer fits L1), 128x10 8.6 / 8.2 against 9.1 /
-     * 8.3: the MNIST net's forward is a tie, so 6 stays. The 8 x 2 figures below are Zen 5's.
+     * 8.3: the MNIST net's forward is a tie, so 6 stays. Since batches run in chunks panel by panel
+     * ({@link #CHUNK_BYTES}) the two are equal there at both shapes (in one JVM, alternating: 784x256 453 / 453 us
+     * min, 256x128 74 / 74). The 8 x 2 figures below are Zen 5's.
      *
      * <p>Measured 2026-12-02, JMH GemmBenchmark.gemmForward, B = 128, 1 thread, JDK 17, per-fork minimum of two
      * forks, microseconds for 784x256 / 256x128 / 128x10. Xeon (AVX-512), load ~10: MR 4: 40 / 32 GFLOP/s for
@@ -56,6 +60,23 @@ final class PackedGemm {
     static final String MR_PROPERTY = "mlp4j.packedGemm.mr";
 
     private static final int PACK_KB = 16;
+
+    static final int CHUNK_BYTES_DEFAULT = 128 * 1024;
+    /**
+     * Bytes of A per chunk of a batch ({@link #blockChunk}): the chunk's rows and a pair of panels stay in L2.
+     * AMD EPYC Zen 4 (1 MB L2, AVX-512, JDK 17, 2026-12-03), both builds in one JVM, alternating rounds, min of
+     * 30 calls per round: panel group by panel group over chunks against block by block over all panels (and
+     * 4 + 4 rows for the last 8, see {@link #blockRows}): 784x256 at B = 128 0.83x the time (451 against
+     * 546 us min), at B = 126 (no remainder) 0.84x by the median, B = 32 0.83-0.89x, 256x128 at B = 128 0.84x
+     * (74 against 88 us), 128 real MNIST images 0.84-1.05x; bfloat16 1.00x dense, 0.88-1.2x on images from one
+     * run to the next. Chunks of 128 KB, 256 KB and a whole batch of 128 measured the same there; 128 KB keeps
+     * a chunk and a pair of 256-bit panels of a 784-input layer (100 KB) within the 512 KB L2 of Zen 2 and 3.
+     * The system property {@code mlp4j.packedGemm.chunkBytes} overrides it, for measuring.
+     */
+    static final int CHUNK_BYTES = Math.max(1, Integer.getInteger("mlp4j.packedGemm.chunkBytes",
+            CHUNK_BYTES_DEFAULT));
+    /** The fewest rows in a chunk: a few blocks, whatever the layer's width. */
+    static final int CHUNK_MIN_ROWS = 24;
 
     /**
      * One sample skips every stretch of whole {@value #SKIP_BLOCK}-input blocks that are all zero (see
@@ -104,13 +125,32 @@ final class PackedGemm {
     static final class Scratch {
         final float[] tile = new float[8 * 2 * LANES];
         int[] segments = new int[2];
+        // a chunk's blocks' segments (block i at i * segmentsLength(cols)) and their counts
+        int[] chunkSegments = new int[0];
+        int[] segmentCounts = new int[0];
+
+        /** Room for the segments of a row of {@code cols} inputs. */
+        static int segmentsLength(int cols) {
+            return 2 * ((cols + SKIP_BLOCK - 1) / SKIP_BLOCK + 1);
+        }
 
         int[] segments(int cols) {
-            int need = 2 * ((cols + SKIP_BLOCK - 1) / SKIP_BLOCK + 1);
+            int need = segmentsLength(cols);
             if (segments.length < need) {
                 segments = new int[need];
             }
             return segments;
+        }
+
+        /** Room for the segments of {@code blocks} blocks, {@code stride} ints each (and their counts). */
+        int[] chunkSegments(int blocks, int stride) {
+            if (segmentCounts.length < blocks) {
+                segmentCounts = new int[blocks];
+            }
+            if (chunkSegments.length < blocks * stride) {
+                chunkSegments = new int[blocks * stride];
+            }
+            return chunkSegments;
         }
     }
 
@@ -198,69 +238,150 @@ final class PackedGemm {
         int v = vectors(rows);
         int nrf = v * LANES;
         int panelSize = (cols + 1) * nrf;
-        int full = rows / nrf;
-        int rem = rows - full * nrf;
-        float[] pre = z != null ? z : out; // the tiles store bias + sum here; the activation follows per block
+        float[] pre = z != null ? z : out; // the tiles store bias + sum here; the activation follows per chunk
         int preOff = z != null ? zOff : oOff;
-        float[] scratch = rem > 0 ? SCRATCH.get().tile : null;
+        int chunk = chunkRows(cols);
         int b = 0;
         while (b < batch) {
-            int left = batch - b;
-            int mr = left >= MR ? MR : left >= 6 && MR > 6 ? 6 : left >= 4 ? 4 : 1;
-            int ai = aOff + b * cols;
-            int pi = preOff + b * rows;
-            if (mr == 1) { // one sample: over its nonzero segments, 2-4 panels per pass (2-8 independent chains)
-                int[] seg = cols >= SKIP_MIN_COLS ? segmentScratch(cols) : null;
-                int segs = seg != null ? nonZeroSegments(a, ai, 1, cols, cols, seg) : -cols; // < 0: all of [0, cols)
-                int q = 0;
-                for (int n; (n = Math.min(4, full - q)) >= 2; q += n) {
-                    oneSample(n, v, seg, segs, cols, a, ai, p, pOff + q * panelSize, panelSize, pre, pi + q * nrf);
-                }
-                for (; q < full; q++) {
-                    oneSample(1, v, seg, segs, cols, a, ai, p, pOff + q * panelSize, panelSize, pre, pi + q * nrf);
-                }
-                if (rem > 0) { // partial last panel: into the scratch tile, then the valid columns out
-                    oneSample(1, v, seg, segs, cols, a, ai, p, pOff + full * panelSize, panelSize, scratch, 0);
-                    System.arraycopy(scratch, 0, pre, pi + full * nrf, rem);
-                }
+            int end;
+            if (blockRows(batch - b) == 1) { // one of the batch's last 1-3 rows (or a single sample)
+                oneRow(v, cols, rows, a, aOff + b * cols, p, pOff, panelSize, pre, preOff + b * rows);
+                end = b + 1;
             } else {
-                int[] seg = cols >= SKIP_MIN_COLS ? segmentScratch(cols) : null;
-                int segs = seg != null ? nonZeroSegments(a, ai, mr, cols, cols, seg) : 1;
-                boolean dense = seg == null || segs == 1 && seg[0] == 0 && seg[1] == cols;
-                int q = 0;
-                for (; mr == 6 && v == 2 && q + 1 < full; q += 2) { // two panels per pass (see MR)
-                    if (dense) {
-                        PackedTiles.t6x2p2(cols, a, ai, cols, p, pOff + q * panelSize, panelSize, pre, pi + q * nrf,
-                                rows);
-                    } else {
-                        blockSegments(mr, v, 2, seg, segs, cols, a, ai, p, pOff + q * panelSize, panelSize, pre,
-                                pi + q * nrf, rows);
-                    }
-                }
-                for (; q < full; q++) {
-                    if (dense) {
-                        tile(mr, v, cols, a, ai, p, pOff + q * panelSize, pre, pi + q * nrf, rows);
-                    } else {
-                        blockSegments(mr, v, 1, seg, segs, cols, a, ai, p, pOff + q * panelSize, panelSize, pre,
-                                pi + q * nrf, rows);
-                    }
-                }
-                if (rem > 0) { // partial last panel: into the scratch tile, then the valid columns out
-                    if (dense) {
-                        tile(mr, v, cols, a, ai, p, pOff + full * panelSize, scratch, 0, nrf);
-                    } else {
-                        blockSegments(mr, v, 1, seg, segs, cols, a, ai, p, pOff + full * panelSize, panelSize,
-                                scratch, 0, nrf);
-                    }
-                    for (int i = 0; i < mr; i++) {
-                        System.arraycopy(scratch, i * nrf, pre, pi + i * rows + full * nrf, rem);
-                    }
-                }
+                end = blockChunk(a, aOff, batch, b, chunk, cols, v, rows, p, pOff, panelSize, pre, preOff);
             }
-            // the block's mr rows are contiguous: one activation sweep while they are in L1
-            VectorOps.activationForward(act, slope, pre, pi, out, oOff + b * rows, mr * rows);
-            b += mr;
+            // the chunk's rows are contiguous: one activation sweep while they are in cache
+            VectorOps.activationForward(act, slope, pre, preOff + b * rows, out, oOff + b * rows, (end - b) * rows);
+            b = end;
         }
+    }
+
+    /**
+     * Rows of A per chunk in a layer of {@code cols} inputs: about {@value #CHUNK_BYTES_DEFAULT} bytes of A, at
+     * least {@value #CHUNK_MIN_ROWS} rows.
+     */
+    static int chunkRows(int cols) {
+        return Math.max(CHUNK_MIN_ROWS, CHUNK_BYTES / (4 * cols));
+    }
+
+    /**
+     * One sample over every panel: its nonzero segments (in layers of {@value #SKIP_MIN_COLS} or more inputs),
+     * 2-4 panels per pass (2-8 independent chains).
+     */
+    private static void oneRow(int v, int cols, int rows, float[] a, int ai, float[] p, int pOff, int panelSize,
+                               float[] pre, int pi) {
+        int nrf = v * LANES;
+        int full = rows / nrf;
+        int rem = rows - full * nrf;
+        int[] seg = cols >= SKIP_MIN_COLS ? segmentScratch(cols) : null;
+        int segs = seg != null ? nonZeroSegments(a, ai, 1, cols, cols, seg, 0) : -cols; // < 0: all of [0, cols)
+        int q = 0;
+        for (int n; (n = Math.min(4, full - q)) >= 2; q += n) {
+            oneSample(n, v, seg, segs, cols, a, ai, p, pOff + q * panelSize, panelSize, pre, pi + q * nrf);
+        }
+        for (; q < full; q++) {
+            oneSample(1, v, seg, segs, cols, a, ai, p, pOff + q * panelSize, panelSize, pre, pi + q * nrf);
+        }
+        if (rem > 0) { // partial last panel: into the scratch tile, then the valid columns out
+            float[] scratch = SCRATCH.get().tile;
+            oneSample(1, v, seg, segs, cols, a, ai, p, pOff + full * panelSize, panelSize, scratch, 0);
+            System.arraycopy(scratch, 0, pre, pi + full * nrf, rem);
+        }
+    }
+
+    /**
+     * The blocks of rows of a batch that start in {@code [b0, b0 + chunk)} (the batch's last 1-3 single rows
+     * excepted), panel group by panel group: every block of the chunk passes over one group (a pair of
+     * panels, or one) before the next group starts, so a group's panels stay in L2 while the chunk's rows
+     * stream past them, and the chunk's rows (about {@value #CHUNK_BYTES_DEFAULT} bytes) stay in L2 across
+     * groups. Block by block over all panels streamed the whole packed layer per block instead (800 KB for
+     * 784x256 at 512 bits), which shares a 1 MB L2 with the batch's rows and outputs badly: see
+     * {@link #CHUNK_BYTES}. Returns the end of the chunk's last block.
+     */
+    private static int blockChunk(float[] a, int aOff, int batch, int b0, int chunk, int cols, int v, int rows,
+                                  float[] p, int pOff, int panelSize, float[] pre, int preOff) {
+        int nrf = v * LANES;
+        int full = rows / nrf;
+        int rem = rows - full * nrf;
+        Scratch s = SCRATCH.get();
+        boolean skip = cols >= SKIP_MIN_COLS;
+        int stride = Scratch.segmentsLength(cols);
+        int[] seg = skip ? s.chunkSegments(chunk / 4 + 1, stride) : null;
+        int[] segCount = s.segmentCounts;
+        // the chunk's blocks; in layers wide enough, each block's segments where not all of its rows are zero
+        int nb = 0;
+        int b = b0;
+        for (int mr; b < b0 + chunk && (mr = blockRows(batch - b)) > 1; b += mr, nb++) {
+            if (skip) {
+                segCount[nb] = nonZeroSegments(a, aOff + b * cols, mr, cols, cols, seg, nb * stride);
+            }
+        }
+        int end = b;
+        for (int q = 0; q < full; ) {
+            int np = MR == 6 && v == 2 && q + 1 < full ? 2 : 1; // 6-row blocks pass over two panels (see MR)
+            for (int i = 0, bb = b0; i < nb; i++) {
+                int mr = blockRows(batch - bb);
+                int ai = aOff + bb * cols;
+                int pi = preOff + bb * rows + q * nrf;
+                int so = i * stride;
+                int segs = skip ? segCount[i] : 1;
+                boolean dense = !skip || segs == 1 && seg[so] == 0 && seg[so + 1] == cols;
+                int pq = pOff + q * panelSize;
+                if (np == 2 && mr == 6) {
+                    if (dense) {
+                        PackedTiles.t6x2p2(cols, a, ai, cols, p, pq, panelSize, pre, pi, rows);
+                    } else {
+                        blockSegments(mr, v, 2, seg, so, segs, cols, a, ai, p, pq, panelSize, pre, pi, rows);
+                    }
+                } else {
+                    for (int j = 0; j < np; j++, pq += panelSize, pi += nrf) {
+                        if (dense) {
+                            tile(mr, v, cols, a, ai, p, pq, pre, pi, rows);
+                        } else {
+                            blockSegments(mr, v, 1, seg, so, segs, cols, a, ai, p, pq, panelSize, pre, pi, rows);
+                        }
+                    }
+                }
+                bb += mr;
+            }
+            q += np;
+        }
+        if (rem > 0) { // partial last panel: into the scratch tile, then the valid columns out
+            float[] scratch = s.tile;
+            int pq = pOff + full * panelSize;
+            for (int i = 0, bb = b0; i < nb; i++) {
+                int mr = blockRows(batch - bb);
+                int ai = aOff + bb * cols;
+                int so = i * stride;
+                int segs = skip ? segCount[i] : 1;
+                boolean dense = !skip || segs == 1 && seg[so] == 0 && seg[so + 1] == cols;
+                if (dense) {
+                    tile(mr, v, cols, a, ai, p, pq, scratch, 0, nrf);
+                } else {
+                    blockSegments(mr, v, 1, seg, so, segs, cols, a, ai, p, pq, panelSize, scratch, 0, nrf);
+                }
+                for (int r = 0; r < mr; r++) {
+                    System.arraycopy(scratch, r * nrf, pre, preOff + (bb + r) * rows + full * nrf, rem);
+                }
+                bb += mr;
+            }
+        }
+        return end;
+    }
+
+    /**
+     * Rows of the next register block when {@code left} rows of a batch remain: MR, then 6 and 4 as the tiles
+     * allow, 1 for the last 1-3. With MR 6, 8 rows run as 4 + 4 and 9 as 4 + 4 + 1 rather than 6 + 1 + 1 (+ 1):
+     * a one-row pass streams the whole packed layer for a single row, at the one-sample speed. Zen 4, JDK 17,
+     * 2026-12-03, JMH gemmForward 784x256 at B = 128, three alternating pairs of forks: 585-605 us with
+     * 21 x 6 + 1 + 1 rows, 484-491 with 20 x 6 + 4 + 4 (far more than the two rows' share; part of it may be this VM's
+     * noise, which moves whole forks by 10 % and more).
+     */
+    static int blockRows(int left) {
+        if (left >= MR) {
+            return MR == 6 && (left == 8 || left == 9) ? 4 : MR;
+        }
+        return left >= 6 && MR > 6 ? 6 : left >= 4 ? 4 : 1;
     }
 
     /** This thread's scratch (the partial-panel tile, the one-sample segments), shared with PackedGemmBf16. */
@@ -282,7 +403,7 @@ final class PackedGemm {
      * out); a dense input is one segment. A block's rows are looked at until one is not zero, so a dense batch
      * costs one row's look.
      */
-    static int nonZeroSegments(float[] a, int ai, int n, int stride, int cols, int[] seg) {
+    static int nonZeroSegments(float[] a, int ai, int n, int stride, int cols, int[] seg, int so) {
         int minGap = n == 1 ? 1 : BLOCK_MIN_GAP;
         int count = 0;
         int start = -1; // first k of the open segment, or -1
@@ -305,20 +426,20 @@ final class PackedGemm {
                 if (start < 0) {
                     start = k0;
                 } else if (k0 - end >= minGap * SKIP_BLOCK) { // a gap long enough to be worth a segment
-                    seg[count++] = start;
-                    seg[count++] = end;
+                    seg[so + count++] = start;
+                    seg[so + count++] = end;
                     start = k0;
                 }
                 end = Math.min(cols, k0 + SKIP_BLOCK);
             }
         }
         if (start >= 0) {
-            seg[count++] = start;
-            seg[count++] = end;
+            seg[so + count++] = start;
+            seg[so + count++] = end;
         }
         if (count == 0) { // all zero: one empty segment, for the bias
-            seg[count++] = 0;
-            seg[count++] = 0;
+            seg[so + count++] = 0;
+            seg[so + count++] = 0;
         }
         return count / 2;
     }
@@ -327,14 +448,14 @@ final class PackedGemm {
      * A block of {@code mr} rows of a batch over {@code np} (1 or 2) panels, segment by segment: each segment's
      * sums start from the previous one's, in {@code out}; the last adds the bias.
      */
-    private static void blockSegments(int mr, int v, int np, int[] seg, int segs, int cols, float[] a, int ai,
-                                      float[] p, int pi, int ps, float[] out, int oi, int os) {
+    private static void blockSegments(int mr, int v, int np, int[] seg, int so, int segs, int cols, float[] a,
+                                      int ai, float[] p, int pi, int ps, float[] out, int oi, int os) {
         int bias = pi + cols * v * LANES; // the panel's bias row, after its last k
         for (int g = 0; g < segs; g++) {
             boolean first = g == 0;
             boolean last = g == segs - 1;
-            int k0 = seg[2 * g];
-            int ks = seg[2 * g + 1] - k0;
+            int k0 = seg[so + 2 * g];
+            int ks = seg[so + 2 * g + 1] - k0;
             int ak = ai + k0; // the tiles loop from the segment's first k (see gen_packed_tiles.py)
             int pk = pi + k0 * v * LANES;
             float[] init = first ? ZEROS : out;

@@ -98,72 +98,124 @@ final class PackedGemmBf16 {
         int v = PackedGemm.vectors(rows);
         int nrf = v * LANES;
         int panelSize = cols * nrf;
-        int full = rows / nrf;
-        int rem = rows - full * nrf;
         float[] pre = z != null ? z : out;
         int preOff = z != null ? zOff : oOff;
-        float[] scratch = rem > 0 ? PackedGemm.scratch().tile : null;
+        int chunk = PackedGemm.chunkRows(cols);
         int b = 0;
         while (b < batch) {
-            int left = batch - b;
-            int mr = left >= MR ? MR : left >= 6 && MR > 6 ? 6 : left >= 4 ? 4 : 1;
-            int ai = aOff + b * cols;
-            int pi = preOff + b * rows;
-            if (mr == 1) { // one sample: its nonzero segments, 2-4 panels per pass (see PackedGemm)
-                int[] seg = cols >= PackedGemm.SKIP_MIN_COLS ? PackedGemm.segmentScratch(cols) : null;
-                int segs = seg != null ? PackedGemm.nonZeroSegments(a, ai, 1, cols, cols, seg) : -cols;
-                int q = 0;
-                for (int n; (n = Math.min(4, full - q)) >= 2; q += n) {
-                    oneSample(n, v, seg, segs, cols, a, ai, p, pOff + q * panelSize, panelSize, bias, bOff + q * nrf,
-                            pre, pi + q * nrf);
-                }
-                for (; q < full; q++) {
-                    oneSample(1, v, seg, segs, cols, a, ai, p, pOff + q * panelSize, panelSize, bias, bOff + q * nrf,
-                            pre, pi + q * nrf);
-                }
-                if (rem > 0) { // partial last panel: into the scratch tile, then the valid columns out
-                    oneSample(1, v, seg, segs, cols, a, ai, p, pOff + full * panelSize, panelSize, bias,
-                            bOff + full * nrf, scratch, 0);
-                    System.arraycopy(scratch, 0, pre, pi + full * nrf, rem);
-                }
-            } else { // a block of rows: over the segments where not all of them are zero (see PackedGemm)
-                int[] seg = cols >= PackedGemm.SKIP_MIN_COLS ? PackedGemm.segmentScratch(cols) : null;
-                int segs = seg != null ? PackedGemm.nonZeroSegments(a, ai, mr, cols, cols, seg) : 1;
-                boolean dense = seg == null || segs == 1 && seg[0] == 0 && seg[1] == cols;
-                int q = 0;
-                for (; mr == 6 && v == 2 && q + 1 < full; q += 2) { // two panels per pass (see PackedGemm.MR)
-                    if (dense) {
-                        PackedTilesBf16.t6x2p2(cols, a, ai, cols, p, pOff + q * panelSize, panelSize, bias,
-                                bOff + q * nrf, pre, pi + q * nrf, rows);
-                    } else {
-                        blockSegments(mr, v, 2, seg, segs, cols, a, ai, p, pOff + q * panelSize, panelSize, bias,
-                                bOff + q * nrf, pre, pi + q * nrf, rows);
-                    }
-                }
-                for (; q < full; q++) {
-                    if (dense) {
-                        tile(mr, v, cols, a, ai, p, pOff + q * panelSize, bias, bOff + q * nrf, pre, pi + q * nrf,
-                                rows);
-                    } else {
-                        blockSegments(mr, v, 1, seg, segs, cols, a, ai, p, pOff + q * panelSize, panelSize, bias,
-                                bOff + q * nrf, pre, pi + q * nrf, rows);
-                    }
-                }
-                if (rem > 0) { // partial last panel: into the scratch tile, then the valid columns out
-                    if (dense) {
-                        tile(mr, v, cols, a, ai, p, pOff + full * panelSize, bias, bOff + full * nrf, scratch, 0, nrf);
-                    } else {
-                        blockSegments(mr, v, 1, seg, segs, cols, a, ai, p, pOff + full * panelSize, panelSize,
-                                bias, bOff + full * nrf, scratch, 0, nrf);
-                    }
-                    for (int i = 0; i < mr; i++) {
-                        System.arraycopy(scratch, i * nrf, pre, pi + i * rows + full * nrf, rem);
-                    }
-                }
+            int end;
+            if (PackedGemm.blockRows(batch - b) == 1) { // one of the batch's last 1-3 rows (or a single sample)
+                oneRow(v, cols, rows, a, aOff + b * cols, p, pOff, panelSize, bias, bOff, pre, preOff + b * rows);
+                end = b + 1;
+            } else {
+                end = blockChunk(a, aOff, batch, b, chunk, cols, v, rows, p, pOff, panelSize, bias, bOff, pre,
+                        preOff);
             }
-            VectorOps.activationForward(act, slope, pre, pi, out, oOff + b * rows, mr * rows);
-            b += mr;
+            VectorOps.activationForward(act, slope, pre, preOff + b * rows, out, oOff + b * rows, (end - b) * rows);
+            b = end;
         }
+    }
+
+    /** One sample: its nonzero segments, 2-4 panels per pass (see {@link PackedGemm}). */
+    private static void oneRow(int v, int cols, int rows, float[] a, int ai, short[] p, int pOff, int panelSize,
+                               float[] bias, int bOff, float[] pre, int pi) {
+        int nrf = v * LANES;
+        int full = rows / nrf;
+        int rem = rows - full * nrf;
+        int[] seg = cols >= PackedGemm.SKIP_MIN_COLS ? PackedGemm.segmentScratch(cols) : null;
+        int segs = seg != null ? PackedGemm.nonZeroSegments(a, ai, 1, cols, cols, seg, 0) : -cols;
+        int q = 0;
+        for (int n; (n = Math.min(4, full - q)) >= 2; q += n) {
+            oneSample(n, v, seg, segs, cols, a, ai, p, pOff + q * panelSize, panelSize, bias, bOff + q * nrf, pre,
+                    pi + q * nrf);
+        }
+        for (; q < full; q++) {
+            oneSample(1, v, seg, segs, cols, a, ai, p, pOff + q * panelSize, panelSize, bias, bOff + q * nrf, pre,
+                    pi + q * nrf);
+        }
+        if (rem > 0) { // partial last panel: into the scratch tile, then the valid columns out
+            float[] scratch = PackedGemm.scratch().tile;
+            oneSample(1, v, seg, segs, cols, a, ai, p, pOff + full * panelSize, panelSize, bias, bOff + full * nrf,
+                    scratch, 0);
+            System.arraycopy(scratch, 0, pre, pi + full * nrf, rem);
+        }
+    }
+
+    /** A chunk of blocks of rows, panel group by panel group, as in {@link PackedGemm}; returns its end. */
+    private static int blockChunk(float[] a, int aOff, int batch, int b0, int chunk, int cols, int v, int rows,
+                                  short[] p, int pOff, int panelSize, float[] bias, int bOff, float[] pre,
+                                  int preOff) {
+        int nrf = v * LANES;
+        int full = rows / nrf;
+        int rem = rows - full * nrf;
+        PackedGemm.Scratch s = PackedGemm.scratch();
+        boolean skip = cols >= PackedGemm.SKIP_MIN_COLS;
+        int stride = PackedGemm.Scratch.segmentsLength(cols);
+        int[] seg = skip ? s.chunkSegments(chunk / 4 + 1, stride) : null;
+        int[] segCount = s.segmentCounts;
+        int nb = 0;
+        int b = b0;
+        for (int mr; b < b0 + chunk && (mr = PackedGemm.blockRows(batch - b)) > 1; b += mr, nb++) {
+            if (skip) {
+                segCount[nb] = PackedGemm.nonZeroSegments(a, aOff + b * cols, mr, cols, cols, seg, nb * stride);
+            }
+        }
+        int end = b;
+        for (int q = 0; q < full; ) {
+            int np = MR == 6 && v == 2 && q + 1 < full ? 2 : 1; // 6-row blocks pass over two panels
+            for (int i = 0, bb = b0; i < nb; i++) {
+                int mr = PackedGemm.blockRows(batch - bb);
+                int ai = aOff + bb * cols;
+                int pi = preOff + bb * rows + q * nrf;
+                int so = i * stride;
+                int segs = skip ? segCount[i] : 1;
+                boolean dense = !skip || segs == 1 && seg[so] == 0 && seg[so + 1] == cols;
+                int pq = pOff + q * panelSize;
+                int bq = bOff + q * nrf;
+                if (np == 2 && mr == 6) {
+                    if (dense) {
+                        PackedTilesBf16.t6x2p2(cols, a, ai, cols, p, pq, panelSize, bias, bq, pre, pi, rows);
+                    } else {
+                        blockSegments(mr, v, 2, seg, so, segs, cols, a, ai, p, pq, panelSize, bias, bq, pre, pi,
+                                rows);
+                    }
+                } else {
+                    for (int j = 0; j < np; j++, pq += panelSize, bq += nrf, pi += nrf) {
+                        if (dense) {
+                            tile(mr, v, cols, a, ai, p, pq, bias, bq, pre, pi, rows);
+                        } else {
+                            blockSegments(mr, v, 1, seg, so, segs, cols, a, ai, p, pq, panelSize, bias, bq, pre,
+                                    pi, rows);
+                        }
+                    }
+                }
+                bb += mr;
+            }
+            q += np;
+        }
+        if (rem > 0) { // partial last panel: into the scratch tile, then the valid columns out
+            float[] scratch = s.tile;
+            int pq = pOff + full * panelSize;
+            int bq = bOff + full * nrf;
+            for (int i = 0, bb = b0; i < nb; i++) {
+                int mr = PackedGemm.blockRows(batch - bb);
+                int ai = aOff + bb * cols;
+                int so = i * stride;
+                int segs = skip ? segCount[i] : 1;
+                boolean dense = !skip || segs == 1 && seg[so] == 0 && seg[so + 1] == cols;
+                if (dense) {
+                    tile(mr, v, cols, a, ai, p, pq, bias, bq, scratch, 0, nrf);
+                } else {
+                    blockSegments(mr, v, 1, seg, so, segs, cols, a, ai, p, pq, panelSize, bias, bq, scratch, 0,
+                            nrf);
+                }
+                for (int r = 0; r < mr; r++) {
+                    System.arraycopy(scratch, r * nrf, pre, preOff + (bb + r) * rows + full * nrf, rem);
+                }
+                bb += mr;
+            }
+        }
+        return end;
     }
 
     /**
@@ -204,13 +256,14 @@ final class PackedGemmBf16 {
     }
 
     /** A block of {@code mr} rows over {@code np} (1 or 2) panels, segment by segment, as in {@link PackedGemm}. */
-    private static void blockSegments(int mr, int v, int np, int[] seg, int segs, int cols, float[] a, int ai,
-                                      short[] p, int pi, int ps, float[] bias, int bi, float[] out, int oi, int os) {
+    private static void blockSegments(int mr, int v, int np, int[] seg, int so, int segs, int cols, float[] a,
+                                      int ai, short[] p, int pi, int ps, float[] bias, int bi, float[] out, int oi,
+                                      int os) {
         for (int g = 0; g < segs; g++) {
             boolean first = g == 0;
             boolean last = g == segs - 1;
-            int k0 = seg[2 * g];
-            int ks = seg[2 * g + 1] - k0;
+            int k0 = seg[so + 2 * g];
+            int ks = seg[so + 2 * g + 1] - k0;
             int ak = ai + k0; // the tiles loop from the segment's first k (see gen_packed_tiles.py)
             int pk = pi + k0 * v * LANES;
             float[] init = first ? PackedGemm.ZEROS : out;

@@ -23,9 +23,11 @@ class ZeroSkipTest {
     /**
      * {batch, 0 = every row the same input / 1 = mixed rows}: 1 and the one-row remainder of 3 skip per sample;
      * the 8-, 6- and 4-row blocks (of 8, 6 and 13 = 8 + 4 + 1 at 512 bits; other block sizes at narrower
-     * widths) skip where all of their rows are zero.
+     * widths) skip where all of their rows are zero. 70 and 75 span two or three chunks of rows (PackedGemm's
+     * chunks hold 32-64 rows at these widths), 75 ending in one single row.
      */
-    private static final int[][] BATCHES = {{1, 0}, {3, 0}, {8, 0}, {13, 0}, {6, 1}, {8, 1}, {13, 1}};
+    private static final int[][] BATCHES = {{1, 0}, {3, 0}, {8, 0}, {13, 0}, {6, 1}, {8, 1}, {13, 1}, {70, 1},
+        {75, 1}};
 
     @Test
     void vectorOneSampleOnSparseInputsEqualsScalarBitForBit() {
