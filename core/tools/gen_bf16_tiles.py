@@ -64,8 +64,8 @@ def tile(mr, v, panels, seg=False):
             for j in range(v):
                 # x.fma(w, c), not w.fma(x, c): on JDK 17 C2 the widened weight vector (from
                 # reinterpretAsFloats) has an inexact class, and as the receiver it made the tile's
-                # stores fail to intrinsify in about 4 of 9 JVMs (2304 B/op in bf16 predict); the
-                # broadcast as receiver intrinsifies in every fork. Same bits either way.
+                # stores fail to intrinsify in about 4 of 9 JVMs (2304 B/op in bf16 predict); with the
+                # broadcast as receiver 2 of 32 forks still did (Zen 4, 2026-12-03; JDK 25: none). Same bits.
                 o(f"            c{i}{q}{j} = x.fma(w{q}{j}, c{i}{q}{j});")
     o("        }")
     for q in range(panels):
