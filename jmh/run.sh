@@ -2,7 +2,7 @@
 # Runs the JMH suite and the peers (OpenBLAS sgemm, PyTorch training) in one run and writes
 # docs/performance.md + docs/performance.png.
 #
-#   jmh/run.sh quick   # < 10 min on 2 cores (default)
+#   jmh/run.sh quick   # ~11 min on 2 cores (default)
 #   jmh/run.sh full    # every parameter, more forks/iterations/trials (~1 h on 2 cores)
 #
 # Runs from a clone alone. Environment: MLP4J_PEERS (default jmh/peers), MLP4J_MNIST (the MNIST IDX .gz
@@ -30,12 +30,18 @@ case "$PROFILE" in
     # name | include regex | extra params (quick keeps GEMM/training/matvec on the Vector API path)
     #   | warm-up iterations where the default is too few: a training step's tile methods reach C2 only after
     #   ~3 s (Zen 4, 2026-12-03: steps 1-3 s in ran 340 ms, 11 ms, 1.1 ms, then 0.8 ms); measured before that,
-    #   the C1 code boxes its vectors (554 KB/op at batch 32 in one quick run)
+    #   the C1 code boxes its vectors (554 KB/op at batch 32 in one quick run). Batches of 128 settle after
+    #   ~5 s (Zen 4, 2026-12-03, MNIST net, 1 s iterations: 629 ms, 39 ms, 773, 593, 570, 631, 650, then
+    #   570-558 us), so the batch benchmarks, ONNX Runtime's too, run in groups of their own with 6.
     BENCH_GROUPS=("peak|PeakFmaBenchmark|"
-            "inference|InferenceBenchmark|"
-            "onnxruntime|OnnxRuntimeBenchmark|"
-            "serving|PredictorBenchmark|-p net=mnist"
-            "images|MnistImageBenchmark|"
+            "inference|InferenceBenchmark|-e predictBatch128"
+            "inference-batch|InferenceBenchmark.predictBatch128||6"
+            "onnxruntime|OnnxRuntimeBenchmark|-e predictBatch128"
+            "onnxruntime-batch|OnnxRuntimeBenchmark.predictBatch128||6"
+            "serving|PredictorBenchmark|-p net=mnist -e predictBatch128"
+            "serving-batch|PredictorBenchmark.predictBatch128|-p net=mnist|6"
+            "images|MnistImageBenchmark|-e predictBatch128"
+            "images-batch|MnistImageBenchmark.predictBatch128||6"
             "serving-tiny|PredictorBenchmark.predict$|-p net=tiny"
             "matvec|MatvecBenchmark|-p kernels=vector"
             "gemm|GemmBenchmark|-p kernels=vector -p batch=128"

@@ -551,7 +551,7 @@ def main():
     w("## Reproduce")
     w("")
     w("```")
-    w("jmh/run.sh quick   # < 10 min on 2 cores: 1 fork, short iterations, vector kernels for GEMM/training")
+    w("jmh/run.sh quick   # ~11 min on 2 cores: 1 fork, short iterations, vector kernels for GEMM/training")
     w("jmh/run.sh full    # every parameter, 2 forks, longer iterations, peers with more trials and both thread counts")
     w("```")
     w("")
