@@ -71,6 +71,10 @@ final class PackedGemm {
      * (74 against 88 us), 128 real MNIST images 0.84-1.05x; bfloat16 1.00x dense, 0.88-1.2x on images from one
      * run to the next. Chunks of 128 KB, 256 KB and a whole batch of 128 measured the same there; 128 KB keeps
      * a chunk and a pair of 256-bit panels of a 784-input layer (100 KB) within the 512 KB L2 of Zen 2 and 3.
+     * Caution: a rewrite of {@link #blockChunk} that moved the block list, segments and density into a
+     * {@code Scratch.planChunk} helper (same work, same bits) ran 784x256 at B = 128 in 558 us against 451 in the
+     * same JVM, the previous build's speed; so part of the gain is how C2 compiles this loop, and a change here
+     * must be measured the same way.
      * The system property {@code mlp4j.packedGemm.chunkBytes} overrides it, for measuring.
      */
     static final int CHUNK_BYTES = Math.max(1, Integer.getInteger("mlp4j.packedGemm.chunkBytes",
