@@ -25,8 +25,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * addend, which C2 maps onto one {@code vfmadd231ps} with the accumulator as its destination. The form
  * {@code acc = acc.fma(m, c)} (the accumulator a multiplicand, a shared addend) needs a register copy per FMA
  * and measured far less than the hardware does: on a 2-core Intel Xeon (family 6 model 106, two 512-bit FMA
- * units, JDK 17, 2026-12-03) 105-143 GFLOP/s against 177-182 for this form, the latter matching
- * {@code fma_peak.c} rewritten for 512-bit vectors (172; gcc picks whichever FMA form needs no copy).
+ * units, JDK 17, 2026-12-03) 105 GFLOP/s in JMH (123-143 in a standalone loop) against 184 median / 191 best
+ * for this form (JMH, 2 forks), the latter matching {@code fma_peak.c} built with {@code -mavx512f} (185-188;
+ * gcc picks whichever FMA form needs no copy).
  * Figures reported before that date as "% of peak" divided by the copying form's rate.
  */
 @State(Scope.Thread)
