@@ -16,28 +16,45 @@ SHAPES += [(6, 2, 2)]
 # stretches of zero input (PackedGemm). Separate from the dense t8x2 ...: those keep their zero start and
 # in-panel bias, and the dense path does not pay for the extra arguments.
 SEGMENT_SHAPES = [(r, v, 1) for r in (8, 6, 4) for v in (1, 2)] + [(6, 2, 2)]
+# Shapes whose A block is packed k-major by the caller (one base register for all broadcasts, see PackedGemm).
+KMAJOR = {(6, 2, 2)}
+
+
+def kstride(r):
+    """Floats per k in a k-major block of r rows: a power of two, which C2 keeps as a shift of k and so
+    eliminates the range checks; k * 6 becomes (k << 1) + (k << 2), and the checks stay in the loop."""
+    return 1 << (r - 1).bit_length()
 
 
 def tile(r, v, p, seg=False):
     one = r == 1 or seg  # over one segment [k0, k1), from init's sums, plus bias's
+    kmajor = (r, v, p) in KMAJOR  # A packed k-major: a[a0 + k * kstride(r) + i]
     n = (f"s{r}x{v}" if seg else f"t{r}x{v}") + (f"p{p}" if p > 1 else "")
     acc = [(i, q, j) for i in range(r) for q in range(p) for j in range(v)]
     c = lambda i, q, j: f"c{i}{q}{j}"
     out = []
     o = out.append
-    o(f"    /** {r} row(s) of A x {p} panel(s) of {v} vector(s): {len(acc)} accumulators. */")
+    if kmajor:
+        o(f"    /**")
+        o(f"     * {r} rows of A x {p} panel(s) of {v} vector(s): {len(acc)} accumulators. A is packed k-major, row i's")
+        o(f"     * input k at {{@code a[a0 + k * {kstride(r)} + i]}} (see {{@link PackedGemm#packRows}}).")
+        o(f"     */")
+    else:
+        o(f"    /** {r} row(s) of A x {p} panel(s) of {v} vector(s): {len(acc)} accumulators. */")
+    aas = "" if kmajor else " int as,"
     if seg:
-        o(f"    static void {n}(int ks, float[] a, int a0, int as, float[] p, int p0, int ps, float[] init,")
+        o(f"    static void {n}(int ks, float[] a, int a0,{aas} float[] p, int p0, int ps, float[] init,")
         o(f"                    int ci, int cs, float[] bias, int b0, int bs, float[] out, int o0, int os) {{")
     elif r == 1:
         o(f"    static void {n}(int k0, int k1, float[] a, int a0, float[] p, int p0, int ps, float[] init, int ci,")
         o(f"                    float[] bias, int b0, int bs, float[] out, int o0) {{")
     else:
-        o(f"    static void {n}(int cols, float[] a, int a0, int as, float[] p, int p0, int ps, float[] out, int o0,")
+        o(f"    static void {n}(int cols, float[] a, int a0,{aas} float[] p, int p0, int ps, float[] out, int o0,")
         o(f"                    int os) {{")
     o(f"        final int nrf = {v} * LANES;")
     for i in range(1, r):
-        o(f"        final int a{i} = a0 + {i} * as;")
+        if not kmajor:
+            o(f"        final int a{i} = a0 + {i} * as;")
     for q in range(1, p):
         o(f"        final int p{q} = p0 + {q} * ps;")
     for (i, q, j) in acc:
@@ -65,8 +82,8 @@ def tile(r, v, p, seg=False):
             pk = " + pk" if r == 1 else ""
             o(f"            FloatVector w{q}{j} = FloatVector.fromArray(SPECIES, p, p{q}{pk} + k * nrf{off});")
     for i in range(r):
-        ax = "ak" if r == 1 else f"a{i}"
-        o(f"            {'FloatVector ' if i == 0 else ''}x = FloatVector.broadcast(SPECIES, a[{ax} + k]);")
+        ax = f"a0 + k * {kstride(r)} + {i}" if kmajor else ("ak + k" if r == 1 else f"a{i} + k")
+        o(f"            {'FloatVector ' if i == 0 else ''}x = FloatVector.broadcast(SPECIES, a[{ax}]);")
         for q in range(p):
             for j in range(v):
                 o(f"            {c(i, q, j)} = w{q}{j}.fma(x, {c(i, q, j)});")

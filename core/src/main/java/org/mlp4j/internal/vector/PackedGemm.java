@@ -61,6 +61,29 @@ final class PackedGemm {
 
     private static final int PACK_KB = 16;
 
+    /** Floats per k of a packed 6-row block ({@link #packRows}): 6 rows and 2 unused. */
+    static final int PACKED_STRIDE = 8;
+
+    static final int SLICE_BYTES_DEFAULT = 24 * 1024;
+    /**
+     * Bytes of a pair of panels per slice of k ({@link #blockChunk}): all of a chunk's 6-row blocks pass over
+     * one slice while it is in L1 (96 k at 512 bits, 192 at 256), instead of streaming the pair from L2 once
+     * per block: 6 rows over a pair of 784-input panels ran at 118-133 GFLOP/s standalone against 165-172 with
+     * 96 inputs. Intel Xeon (family 6 model 106, AVX-512, 48 KB L1), JDK 17, 2026-12-03, both builds in one
+     * JVM, alternating, min of 30 calls per round over 16 rounds, 784x256 at B = 128: rows not packed and no
+     * slices 607 us (median 652), packed rows 477 (526), packed with slices of 16 / 24 / 32 KB 463 / 454 / 452
+     * (502 / 475 / 500), with one slice of all of k 484 (533); the MNIST net on 128 real test images 604 /
+     * 521 / -, 479, 481 us. 24 KB leaves room for the packed rows in a 32 KB L1 (Zen 2-4). The system property
+     * {@code mlp4j.packedGemm.sliceBytes} overrides it, for measuring.
+     */
+    static final int SLICE_BYTES = Math.max(1, Integer.getInteger("mlp4j.packedGemm.sliceBytes",
+            SLICE_BYTES_DEFAULT));
+
+    /** k per slice for a pair of panels {@code nrf} floats wide (a multiple of {@value #SKIP_BLOCK}). */
+    static int sliceLength(int nrf) {
+        return Math.max(SKIP_BLOCK, SLICE_BYTES / (2 * nrf * 4) / SKIP_BLOCK * SKIP_BLOCK);
+    }
+
     static final int CHUNK_BYTES_DEFAULT = 128 * 1024;
     /**
      * Bytes of A per chunk of a batch ({@link #blockChunk}): the chunk's rows and a pair of panels stay in L2.
@@ -132,6 +155,8 @@ final class PackedGemm {
         // a chunk's blocks' segments (block i at i * segmentsLength(cols)) and their counts
         int[] chunkSegments = new int[0];
         int[] segmentCounts = new int[0];
+        // a chunk's 6-row blocks packed k-major (PackedGemm.packRows)
+        float[] packedRows = new float[0];
 
         /** Room for the segments of a row of {@code cols} inputs. */
         static int segmentsLength(int cols) {
@@ -144,6 +169,13 @@ final class PackedGemm {
                 segments = new int[need];
             }
             return segments;
+        }
+
+        float[] packedRows(int length) {
+            if (packedRows.length < length) {
+                packedRows = new float[length];
+            }
+            return packedRows;
         }
 
         /** Room for the segments of {@code blocks} blocks, {@code stride} ints each (and their counts). */
@@ -321,28 +353,56 @@ final class PackedGemm {
             }
         }
         int end = b;
-        for (int q = 0; q < full; ) {
-            int np = MR == 6 && v == 2 && q + 1 < full ? 2 : 1; // 6-row blocks pass over two panels (see MR)
+        // 6-row blocks over pairs of panels read their rows packed k-major (packRows), a slice of k at a time
+        boolean pairs = MR == 6 && v == 2 && full >= 2;
+        float[] pa = pairs ? s.packedRows(nb * PACKED_STRIDE * cols) : null;
+        if (pairs) {
             for (int i = 0, bb = b0; i < nb; i++) {
                 int mr = blockRows(batch - bb);
-                int ai = aOff + bb * cols;
-                int pi = preOff + bb * rows + q * nrf;
-                int so = i * stride;
-                int segs = skip ? segCount[i] : 1;
-                boolean dense = !skip || segs == 1 && seg[so] == 0 && seg[so + 1] == cols;
-                int pq = pOff + q * panelSize;
-                if (np == 2 && mr == 6) {
-                    if (dense) {
-                        PackedTiles.t6x2p2(cols, a, ai, cols, p, pq, panelSize, pre, pi, rows);
-                    } else {
-                        blockSegments(mr, v, 2, seg, so, segs, cols, a, ai, p, pq, panelSize, pre, pi, rows);
+                if (mr == 6) {
+                    packRows(a, aOff + bb * cols, cols, pa, i * PACKED_STRIDE * cols);
+                }
+                bb += mr;
+            }
+        }
+        int kc = pairs ? sliceLength(nrf) : cols;
+        for (int q = 0; q < full; ) {
+            int np = pairs && q + 1 < full ? 2 : 1;
+            int pq = pOff + q * panelSize;
+            if (np == 2) { // the 6-row blocks, slice by slice of k: a slice of the two panels stays in L1
+                for (int k0 = 0; k0 < cols; k0 += kc) {
+                    int k1 = Math.min(cols, k0 + kc);
+                    for (int i = 0, bb = b0; i < nb; i++) {
+                        int mr = blockRows(batch - bb);
+                        if (mr == 6) {
+                            int pi = preOff + bb * rows + q * nrf;
+                            int pai = i * PACKED_STRIDE * cols;
+                            int segs = skip ? segCount[i] : 1;
+                            int so = i * stride;
+                            if (kc >= cols && (!skip || segs == 1 && seg[so] == 0 && seg[so + 1] == cols)) {
+                                PackedTiles.t6x2p2(cols, pa, pai, p, pq, panelSize, pre, pi, rows);
+                            } else {
+                                pairSlice(k0, k1, skip ? seg : null, so, segs, cols, pa, pai, p, pq, panelSize,
+                                        pre, pi, rows);
+                            }
+                        }
+                        bb += mr;
                     }
-                } else {
-                    for (int j = 0; j < np; j++, pq += panelSize, pi += nrf) {
+                }
+            }
+            for (int i = 0, bb = b0; i < nb; i++) {
+                int mr = blockRows(batch - bb);
+                if (np == 1 || mr != 6) {
+                    int ai = aOff + bb * cols;
+                    int so = i * stride;
+                    int segs = skip ? segCount[i] : 1;
+                    boolean dense = !skip || segs == 1 && seg[so] == 0 && seg[so + 1] == cols;
+                    int pi = preOff + bb * rows + q * nrf;
+                    for (int j = 0, pj = pq; j < np; j++, pj += panelSize, pi += nrf) {
                         if (dense) {
-                            tile(mr, v, cols, a, ai, p, pq, pre, pi, rows);
+                            tile(mr, v, cols, a, ai, p, pj, pre, pi, rows);
                         } else {
-                            blockSegments(mr, v, 1, seg, so, segs, cols, a, ai, p, pq, panelSize, pre, pi, rows);
+                            blockSegments(mr, v, seg, so, segs, cols, a, ai, p, pj, panelSize, pre, pi, rows);
                         }
                     }
                 }
@@ -362,7 +422,7 @@ final class PackedGemm {
                 if (dense) {
                     tile(mr, v, cols, a, ai, p, pq, scratch, 0, nrf);
                 } else {
-                    blockSegments(mr, v, 1, seg, so, segs, cols, a, ai, p, pq, panelSize, scratch, 0, nrf);
+                    blockSegments(mr, v, seg, so, segs, cols, a, ai, p, pq, panelSize, scratch, 0, nrf);
                 }
                 for (int r = 0; r < mr; r++) {
                     System.arraycopy(scratch, r * nrf, pre, preOff + (bb + r) * rows + full * nrf, rem);
@@ -449,11 +509,62 @@ final class PackedGemm {
     }
 
     /**
-     * A block of {@code mr} rows of a batch over {@code np} (1 or 2) panels, segment by segment: each segment's
-     * sums start from the previous one's, in {@code out}; the last adds the bias.
+     * Copies the 6 rows {@code a[ai + i * cols + k]} to {@code dst[d + k * 8 + i]}, k-major, for {@code t6x2p2}
+     * and {@code s6x2p2}: their six broadcasts per k then read one cache line at one index. With six row
+     * pointers the compiled loop (C2, JDK 17, AVX-512) had 61 instructions per k-step for its 24 FMAs: a mov and
+     * an add per broadcast address, loop invariants reloaded from the stack and two accumulators spilled (a load
+     * and a store per k); packed, it has 24 FMAs, 4 weight loads, 6 broadcasts and 14 scalar instructions, no
+     * spill. That matters where two 512-bit FMA units leave only one port for the scalar work (Intel Xeon,
+     * family 6 model 106, 2026-12-03): standalone, 6 rows over a pair of 96-input panels (in L1) ran at 165-172
+     * GFLOP/s, 87-90 % of the core's peak. 8 floats per k rather than 6: C2 writes {@code k * 6} as two shifts
+     * and an add, which its range-check elimination does not recognise, and kept two checks in the loop.
      */
-    private static void blockSegments(int mr, int v, int np, int[] seg, int so, int segs, int cols, float[] a,
-                                      int ai, float[] p, int pi, int ps, float[] out, int oi, int os) {
+    static void packRows(float[] a, int ai, int cols, float[] dst, int d) {
+        for (int k = 0, i = ai; k < cols; k++, i++, d += PACKED_STRIDE) {
+            dst[d] = a[i];
+            dst[d + 1] = a[i + cols];
+            dst[d + 2] = a[i + 2 * cols];
+            dst[d + 3] = a[i + 3 * cols];
+            dst[d + 4] = a[i + 4 * cols];
+            dst[d + 5] = a[i + 5 * cols];
+        }
+    }
+
+    /**
+     * A 6-row block (packed k-major at {@code pa[pai]}) over a pair of panels, over the part of its nonzero
+     * segments ({@code seg == null}: all of {@code [0, cols)}) that lies in the slice {@code [k0, k1)}. Its
+     * sums start from +0 at the block's first k and from {@code out} after that, and get the bias at its last
+     * k: the same chain over k, in order, as one pass over all of k.
+     */
+    private static void pairSlice(int k0, int k1, int[] seg, int so, int segs, int cols, float[] pa, int pai,
+                                  float[] p, int pi, int ps, float[] out, int oi, int os) {
+        int bias = pi + cols * 2 * LANES; // the panels' bias row, after their last k
+        int first = seg == null ? 0 : seg[so];
+        int last = seg == null ? cols : seg[so + 2 * segs - 1];
+        for (int g = 0; g < segs; g++) {
+            int s = seg == null ? 0 : seg[so + 2 * g];
+            int e = seg == null ? cols : seg[so + 2 * g + 1];
+            if (s >= k1) {
+                break;
+            }
+            int lo = Math.max(s, k0);
+            int hi = Math.min(e, k1);
+            if (lo < hi || s == e && k0 == 0) { // (an all-zero block is one empty segment: its bias, once)
+                boolean start = lo == first;
+                boolean end = hi == last;
+                PackedTiles.s6x2p2(hi - lo, pa, pai + lo * PACKED_STRIDE, p, pi + lo * 2 * LANES, ps,
+                        start ? ZEROS : out, start ? 0 : oi, start ? 0 : os, end ? p : ZEROS, end ? bias : 0,
+                        end ? ps : 0, out, oi, os);
+            }
+        }
+    }
+
+    /**
+     * A block of {@code mr} rows of a batch over one panel, segment by segment: each segment's sums start from
+     * the previous one's, in {@code out}; the last adds the bias.
+     */
+    private static void blockSegments(int mr, int v, int[] seg, int so, int segs, int cols, float[] a, int ai,
+                                      float[] p, int pi, int ps, float[] out, int oi, int os) {
         int bias = pi + cols * v * LANES; // the panel's bias row, after its last k
         for (int g = 0; g < segs; g++) {
             boolean first = g == 0;
@@ -468,9 +579,7 @@ final class PackedGemm {
             float[] b = last ? p : ZEROS;
             int b0 = last ? bias : 0;
             int bs = last ? ps : 0;
-            if (np == 2) {
-                PackedTiles.s6x2p2(ks, a, ak, cols, p, pk, ps, init, ci, cs, b, b0, bs, out, oi, os);
-            } else if (v == 2) {
+            if (v == 2) {
                 switch (mr) {
                     case 8: PackedTiles.s8x2(ks, a, ak, cols, p, pk, ps, init, ci, cs, b, b0, bs, out, oi, os); break;
                     case 6: PackedTiles.s6x2(ks, a, ak, cols, p, pk, ps, init, ci, cs, b, b0, bs, out, oi, os); break;

@@ -583,15 +583,13 @@ final class PackedTiles {
         c011.add(b11).intoArray(out, o0 + 1 * nrf + 1 * LANES);
     }
 
-    /** 6 row(s) of A x 2 panel(s) of 2 vector(s): 24 accumulators. */
-    static void t6x2p2(int cols, float[] a, int a0, int as, float[] p, int p0, int ps, float[] out, int o0,
+    /**
+     * 6 rows of A x 2 panel(s) of 2 vector(s): 24 accumulators. A is packed k-major, row i's
+     * input k at {@code a[a0 + k * 8 + i]} (see {@link PackedGemm#packRows}).
+     */
+    static void t6x2p2(int cols, float[] a, int a0, float[] p, int p0, int ps, float[] out, int o0,
                     int os) {
         final int nrf = 2 * LANES;
-        final int a1 = a0 + 1 * as;
-        final int a2 = a0 + 2 * as;
-        final int a3 = a0 + 3 * as;
-        final int a4 = a0 + 4 * as;
-        final int a5 = a0 + 5 * as;
         final int p1 = p0 + 1 * ps;
         FloatVector c000 = FloatVector.zero(SPECIES);
         FloatVector c001 = FloatVector.zero(SPECIES);
@@ -622,32 +620,32 @@ final class PackedTiles {
             FloatVector w01 = FloatVector.fromArray(SPECIES, p, p0 + k * nrf + 1 * LANES);
             FloatVector w10 = FloatVector.fromArray(SPECIES, p, p1 + k * nrf);
             FloatVector w11 = FloatVector.fromArray(SPECIES, p, p1 + k * nrf + 1 * LANES);
-            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 0]);
             c000 = w00.fma(x, c000);
             c001 = w01.fma(x, c001);
             c010 = w10.fma(x, c010);
             c011 = w11.fma(x, c011);
-            x = FloatVector.broadcast(SPECIES, a[a1 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 1]);
             c100 = w00.fma(x, c100);
             c101 = w01.fma(x, c101);
             c110 = w10.fma(x, c110);
             c111 = w11.fma(x, c111);
-            x = FloatVector.broadcast(SPECIES, a[a2 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 2]);
             c200 = w00.fma(x, c200);
             c201 = w01.fma(x, c201);
             c210 = w10.fma(x, c210);
             c211 = w11.fma(x, c211);
-            x = FloatVector.broadcast(SPECIES, a[a3 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 3]);
             c300 = w00.fma(x, c300);
             c301 = w01.fma(x, c301);
             c310 = w10.fma(x, c310);
             c311 = w11.fma(x, c311);
-            x = FloatVector.broadcast(SPECIES, a[a4 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 4]);
             c400 = w00.fma(x, c400);
             c401 = w01.fma(x, c401);
             c410 = w10.fma(x, c410);
             c411 = w11.fma(x, c411);
-            x = FloatVector.broadcast(SPECIES, a[a5 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 5]);
             c500 = w00.fma(x, c500);
             c501 = w01.fma(x, c501);
             c510 = w10.fma(x, c510);
@@ -977,15 +975,13 @@ final class PackedTiles {
         c301.add(b01).intoArray(out, o0 + 3 * os + 0 * nrf + 1 * LANES);
     }
 
-    /** 6 row(s) of A x 2 panel(s) of 2 vector(s): 24 accumulators. */
-    static void s6x2p2(int ks, float[] a, int a0, int as, float[] p, int p0, int ps, float[] init,
+    /**
+     * 6 rows of A x 2 panel(s) of 2 vector(s): 24 accumulators. A is packed k-major, row i's
+     * input k at {@code a[a0 + k * 8 + i]} (see {@link PackedGemm#packRows}).
+     */
+    static void s6x2p2(int ks, float[] a, int a0, float[] p, int p0, int ps, float[] init,
                     int ci, int cs, float[] bias, int b0, int bs, float[] out, int o0, int os) {
         final int nrf = 2 * LANES;
-        final int a1 = a0 + 1 * as;
-        final int a2 = a0 + 2 * as;
-        final int a3 = a0 + 3 * as;
-        final int a4 = a0 + 4 * as;
-        final int a5 = a0 + 5 * as;
         final int p1 = p0 + 1 * ps;
         FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 0 * nrf + 0 * LANES);
         FloatVector c001 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 0 * nrf + 1 * LANES);
@@ -1016,32 +1012,32 @@ final class PackedTiles {
             FloatVector w01 = FloatVector.fromArray(SPECIES, p, p0 + k * nrf + 1 * LANES);
             FloatVector w10 = FloatVector.fromArray(SPECIES, p, p1 + k * nrf);
             FloatVector w11 = FloatVector.fromArray(SPECIES, p, p1 + k * nrf + 1 * LANES);
-            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k]);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 0]);
             c000 = w00.fma(x, c000);
             c001 = w01.fma(x, c001);
             c010 = w10.fma(x, c010);
             c011 = w11.fma(x, c011);
-            x = FloatVector.broadcast(SPECIES, a[a1 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 1]);
             c100 = w00.fma(x, c100);
             c101 = w01.fma(x, c101);
             c110 = w10.fma(x, c110);
             c111 = w11.fma(x, c111);
-            x = FloatVector.broadcast(SPECIES, a[a2 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 2]);
             c200 = w00.fma(x, c200);
             c201 = w01.fma(x, c201);
             c210 = w10.fma(x, c210);
             c211 = w11.fma(x, c211);
-            x = FloatVector.broadcast(SPECIES, a[a3 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 3]);
             c300 = w00.fma(x, c300);
             c301 = w01.fma(x, c301);
             c310 = w10.fma(x, c310);
             c311 = w11.fma(x, c311);
-            x = FloatVector.broadcast(SPECIES, a[a4 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 4]);
             c400 = w00.fma(x, c400);
             c401 = w01.fma(x, c401);
             c410 = w10.fma(x, c410);
             c411 = w11.fma(x, c411);
-            x = FloatVector.broadcast(SPECIES, a[a5 + k]);
+            x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 5]);
             c500 = w00.fma(x, c500);
             c501 = w01.fma(x, c501);
             c510 = w10.fma(x, c510);
