@@ -11,19 +11,20 @@ that knows the pattern. Run: python3 core/tools/gen_packed_tiles.py > .../Packed
 SHAPES = [(r, v, 1) for r in (8, 6, 4, 1) for v in (1, 2)] + [(1, v, p) for p in (4, 3, 2) for v in (1, 2)]
 # Batches at 32 vector registers run 6 rows x 2 panels of 2 vectors (6x2p2: 24 accumulators, 4 weight vectors, 1
 # broadcast), see PackedGemm.MR.
-SHAPES += [(6, 2, 2)]
+SHAPES += [(6, 2, 2), (4, 2, 2)]
 # Segment tiles (s8x2 ...): a block of rows over one segment [k0, k1) of k, for batches whose rows share
 # stretches of zero input (PackedGemm). Separate from the dense t8x2 ...: those keep their zero start and
 # in-panel bias, and the dense path does not pay for the extra arguments.
-SEGMENT_SHAPES = [(r, v, 1) for r in (8, 6, 4) for v in (1, 2)] + [(6, 2, 2)]
+SEGMENT_SHAPES = [(r, v, 1) for r in (8, 6, 4) for v in (1, 2)] + [(6, 2, 2), (4, 2, 2)]
 # Shapes whose A block is packed k-major by the caller (one base register for all broadcasts, see PackedGemm).
-KMAJOR = {(6, 2, 2)}
+KMAJOR = {(6, 2, 2), (4, 2, 2)}
 
 
 def kstride(r):
-    """Floats per k in a k-major block of r rows: a power of two, which C2 keeps as a shift of k and so
-    eliminates the range checks; k * 6 becomes (k << 1) + (k << 2), and the checks stay in the loop."""
-    return 1 << (r - 1).bit_length()
+    """Floats per k in a k-major block of 4 or 6 rows (PackedGemm.PACKED_STRIDE): a power of two, which C2
+    keeps as a shift of k and so eliminates the range checks; k * 6 becomes (k << 1) + (k << 2), and the checks
+    stay in the loop."""
+    return 8
 
 
 def tile(r, v, p, seg=False):

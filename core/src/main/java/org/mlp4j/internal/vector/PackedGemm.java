@@ -61,12 +61,12 @@ final class PackedGemm {
 
     private static final int PACK_KB = 16;
 
-    /** Floats per k of a packed 6-row block ({@link #packRows}): 6 rows and 2 unused. */
+    /** Floats per k of a packed block of rows ({@link #packRows}): 6 (or 4) rows and the rest unused. */
     static final int PACKED_STRIDE = 8;
 
     static final int SLICE_BYTES_DEFAULT = 24 * 1024;
     /**
-     * Bytes of a pair of panels per slice of k ({@link #blockChunk}): all of a chunk's 6-row blocks pass over
+     * Bytes of a pair of panels per slice of k ({@link #blockChunk}): all of a chunk's blocks pass over
      * one slice while it is in L1 (96 k at 512 bits, 192 at 256), instead of streaming the pair from L2 once
      * per block: 6 rows over a pair of 784-input panels ran at 118-133 GFLOP/s standalone against 165-172 with
      * 96 inputs. Intel Xeon (family 6 model 106, AVX-512, 48 KB L1), JDK 17, 2026-12-03, both builds in one
@@ -155,7 +155,7 @@ final class PackedGemm {
         // a chunk's blocks' segments (block i at i * segmentsLength(cols)) and their counts
         int[] chunkSegments = new int[0];
         int[] segmentCounts = new int[0];
-        // a chunk's 6-row blocks packed k-major (PackedGemm.packRows)
+        // a chunk's blocks of rows packed k-major (PackedGemm.packRows)
         float[] packedRows = new float[0];
 
         /** Room for the segments of a row of {@code cols} inputs. */
@@ -353,15 +353,13 @@ final class PackedGemm {
             }
         }
         int end = b;
-        // 6-row blocks over pairs of panels read their rows packed k-major (packRows), a slice of k at a time
+        // over pairs of panels the blocks read their rows packed k-major (packRows), a slice of k at a time
         boolean pairs = MR == 6 && v == 2 && full >= 2;
         float[] pa = pairs ? s.packedRows(nb * PACKED_STRIDE * cols) : null;
         if (pairs) {
             for (int i = 0, bb = b0; i < nb; i++) {
                 int mr = blockRows(batch - bb);
-                if (mr == 6) {
-                    packRows(a, aOff + bb * cols, cols, pa, i * PACKED_STRIDE * cols);
-                }
+                packRows(a, aOff + bb * cols, mr, cols, pa, i * PACKED_STRIDE * cols);
                 bb += mr;
             }
         }
@@ -369,42 +367,39 @@ final class PackedGemm {
         for (int q = 0; q < full; ) {
             int np = pairs && q + 1 < full ? 2 : 1;
             int pq = pOff + q * panelSize;
-            if (np == 2) { // the 6-row blocks, slice by slice of k: a slice of the two panels stays in L1
+            if (np == 2) { // the blocks (of 6 or 4 rows), slice by slice of k: a slice of the pair stays in L1
                 for (int k0 = 0; k0 < cols; k0 += kc) {
                     int k1 = Math.min(cols, k0 + kc);
                     for (int i = 0, bb = b0; i < nb; i++) {
                         int mr = blockRows(batch - bb);
-                        if (mr == 6) {
-                            int pi = preOff + bb * rows + q * nrf;
-                            int pai = i * PACKED_STRIDE * cols;
-                            int segs = skip ? segCount[i] : 1;
-                            int so = i * stride;
-                            if (kc >= cols && (!skip || segs == 1 && seg[so] == 0 && seg[so + 1] == cols)) {
+                        int pi = preOff + bb * rows + q * nrf;
+                        int pai = i * PACKED_STRIDE * cols;
+                        int segs = skip ? segCount[i] : 1;
+                        int so = i * stride;
+                        if (kc >= cols && (!skip || segs == 1 && seg[so] == 0 && seg[so + 1] == cols)) {
+                            if (mr == 6) {
                                 PackedTiles.t6x2p2(cols, pa, pai, p, pq, panelSize, pre, pi, rows);
                             } else {
-                                pairSlice(k0, k1, skip ? seg : null, so, segs, cols, pa, pai, p, pq, panelSize,
-                                        pre, pi, rows);
+                                PackedTiles.t4x2p2(cols, pa, pai, p, pq, panelSize, pre, pi, rows);
                             }
+                        } else {
+                            pairSlice(mr, k0, k1, skip ? seg : null, so, segs, cols, pa, pai, p, pq, panelSize,
+                                    pre, pi, rows);
                         }
                         bb += mr;
                     }
                 }
             }
-            for (int i = 0, bb = b0; i < nb; i++) {
+            for (int i = 0, bb = b0; np == 1 && i < nb; i++) { // one panel: rows in place, all of k
                 int mr = blockRows(batch - bb);
-                if (np == 1 || mr != 6) {
-                    int ai = aOff + bb * cols;
-                    int so = i * stride;
-                    int segs = skip ? segCount[i] : 1;
-                    boolean dense = !skip || segs == 1 && seg[so] == 0 && seg[so + 1] == cols;
-                    int pi = preOff + bb * rows + q * nrf;
-                    for (int j = 0, pj = pq; j < np; j++, pj += panelSize, pi += nrf) {
-                        if (dense) {
-                            tile(mr, v, cols, a, ai, p, pj, pre, pi, rows);
-                        } else {
-                            blockSegments(mr, v, seg, so, segs, cols, a, ai, p, pj, panelSize, pre, pi, rows);
-                        }
-                    }
+                int so = i * stride;
+                int segs = skip ? segCount[i] : 1;
+                int ai = aOff + bb * cols;
+                int pi = preOff + bb * rows + q * nrf;
+                if (!skip || segs == 1 && seg[so] == 0 && seg[so + 1] == cols) {
+                    tile(mr, v, cols, a, ai, p, pq, pre, pi, rows);
+                } else {
+                    blockSegments(mr, v, seg, so, segs, cols, a, ai, p, pq, panelSize, pre, pi, rows);
                 }
                 bb += mr;
             }
@@ -509,35 +504,36 @@ final class PackedGemm {
     }
 
     /**
-     * Copies the 6 rows {@code a[ai + i * cols + k]} to {@code dst[d + k * 8 + i]}, k-major, for {@code t6x2p2}
-     * and {@code s6x2p2}: their six broadcasts per k then read one cache line at one index. With six row
+     * Copies the {@code mr} (6 or 4) rows {@code a[ai + i * cols + k]} to {@code dst[d + k * 8 + i]}, k-major, for
+     * {@code t6x2p2}, {@code s6x2p2} and their 4-row twins: their broadcasts per k then read one cache line at one
+     * index. With six row
      * pointers the compiled loop (C2, JDK 17, AVX-512) had 61 instructions per k-step for its 24 FMAs: a mov and
      * an add per broadcast address, loop invariants reloaded from the stack and two accumulators spilled (a load
      * and a store per k); packed, it has 24 FMAs, 4 weight loads, 6 broadcasts and 14 scalar instructions, no
      * spill. That matters where two 512-bit FMA units leave only one port for the scalar work (Intel Xeon,
      * family 6 model 106, 2026-12-03): standalone, 6 rows over a pair of 96-input panels (in L1) ran at 165-172
      * GFLOP/s, 87-90 % of the core's peak. 8 floats per k rather than 6: C2 writes {@code k * 6} as two shifts
-     * and an add, which its range-check elimination does not recognise, and kept two checks in the loop.
+     * and an add, which its range-check elimination does not recognise, and kept two checks in the loop. The
+     * 4-row blocks of a batch's end (8 rows run as 4 + 4, see {@link #blockRows}) are packed too and share the
+     * slices; one panel at a time over all of k they streamed the whole layer from L2 twice: 784x256 at B = 128
+     * 457 -> 438-446 us, the MNIST net 530 -> 505 us (same machine, one JVM, alternating, min of 30 x 20).
      */
-    static void packRows(float[] a, int ai, int cols, float[] dst, int d) {
-        for (int k = 0, i = ai; k < cols; k++, i++, d += PACKED_STRIDE) {
-            dst[d] = a[i];
-            dst[d + 1] = a[i + cols];
-            dst[d + 2] = a[i + 2 * cols];
-            dst[d + 3] = a[i + 3 * cols];
-            dst[d + 4] = a[i + 4 * cols];
-            dst[d + 5] = a[i + 5 * cols];
+    static void packRows(float[] a, int ai, int mr, int cols, float[] dst, int d) {
+        for (int r = 0; r < mr; r++) {
+            for (int k = 0, i = ai + r * cols, o = d + r; k < cols; k++, o += PACKED_STRIDE) {
+                dst[o] = a[i + k];
+            }
         }
     }
 
     /**
-     * A 6-row block (packed k-major at {@code pa[pai]}) over a pair of panels, over the part of its nonzero
+     * A block of {@code mr} (6 or 4) rows, packed k-major at {@code pa[pai]}, over a pair of panels, over the part of its nonzero
      * segments ({@code seg == null}: all of {@code [0, cols)}) that lies in the slice {@code [k0, k1)}. Its
      * sums start from +0 at the block's first k and from {@code out} after that, and get the bias at its last
      * k: the same chain over k, in order, as one pass over all of k.
      */
-    private static void pairSlice(int k0, int k1, int[] seg, int so, int segs, int cols, float[] pa, int pai,
-                                  float[] p, int pi, int ps, float[] out, int oi, int os) {
+    private static void pairSlice(int mr, int k0, int k1, int[] seg, int so, int segs, int cols, float[] pa,
+                                  int pai, float[] p, int pi, int ps, float[] out, int oi, int os) {
         int bias = pi + cols * 2 * LANES; // the panels' bias row, after their last k
         int first = seg == null ? 0 : seg[so];
         int last = seg == null ? cols : seg[so + 2 * segs - 1];
@@ -552,9 +548,19 @@ final class PackedGemm {
             if (lo < hi || s == e && k0 == 0) { // (an all-zero block is one empty segment: its bias, once)
                 boolean start = lo == first;
                 boolean end = hi == last;
-                PackedTiles.s6x2p2(hi - lo, pa, pai + lo * PACKED_STRIDE, p, pi + lo * 2 * LANES, ps,
-                        start ? ZEROS : out, start ? 0 : oi, start ? 0 : os, end ? p : ZEROS, end ? bias : 0,
-                        end ? ps : 0, out, oi, os);
+                float[] init = start ? ZEROS : out;
+                int ci = start ? 0 : oi;
+                int cs = start ? 0 : os;
+                float[] b = end ? p : ZEROS;
+                int b0 = end ? bias : 0;
+                int bs = end ? ps : 0;
+                int ak = pai + lo * PACKED_STRIDE;
+                int pk = pi + lo * 2 * LANES;
+                if (mr == 6) {
+                    PackedTiles.s6x2p2(hi - lo, pa, ak, p, pk, ps, init, ci, cs, b, b0, bs, out, oi, os);
+                } else {
+                    PackedTiles.s4x2p2(hi - lo, pa, ak, p, pk, ps, init, ci, cs, b, b0, bs, out, oi, os);
+                }
             }
         }
     }

@@ -681,6 +681,78 @@ final class PackedTiles {
         c511.add(b11).intoArray(out, o0 + 5 * os + 1 * nrf + 1 * LANES);
     }
 
+    /**
+     * 4 rows of A x 2 panel(s) of 2 vector(s): 16 accumulators. A is packed k-major, row i's
+     * input k at {@code a[a0 + k * 8 + i]} (see {@link PackedGemm#packRows}).
+     */
+    static void t4x2p2(int cols, float[] a, int a0, float[] p, int p0, int ps, float[] out, int o0,
+                    int os) {
+        final int nrf = 2 * LANES;
+        final int p1 = p0 + 1 * ps;
+        FloatVector c000 = FloatVector.zero(SPECIES);
+        FloatVector c001 = FloatVector.zero(SPECIES);
+        FloatVector c010 = FloatVector.zero(SPECIES);
+        FloatVector c011 = FloatVector.zero(SPECIES);
+        FloatVector c100 = FloatVector.zero(SPECIES);
+        FloatVector c101 = FloatVector.zero(SPECIES);
+        FloatVector c110 = FloatVector.zero(SPECIES);
+        FloatVector c111 = FloatVector.zero(SPECIES);
+        FloatVector c200 = FloatVector.zero(SPECIES);
+        FloatVector c201 = FloatVector.zero(SPECIES);
+        FloatVector c210 = FloatVector.zero(SPECIES);
+        FloatVector c211 = FloatVector.zero(SPECIES);
+        FloatVector c300 = FloatVector.zero(SPECIES);
+        FloatVector c301 = FloatVector.zero(SPECIES);
+        FloatVector c310 = FloatVector.zero(SPECIES);
+        FloatVector c311 = FloatVector.zero(SPECIES);
+        for (int k = 0; k < cols; k++) {
+            FloatVector w00 = FloatVector.fromArray(SPECIES, p, p0 + k * nrf);
+            FloatVector w01 = FloatVector.fromArray(SPECIES, p, p0 + k * nrf + 1 * LANES);
+            FloatVector w10 = FloatVector.fromArray(SPECIES, p, p1 + k * nrf);
+            FloatVector w11 = FloatVector.fromArray(SPECIES, p, p1 + k * nrf + 1 * LANES);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 0]);
+            c000 = w00.fma(x, c000);
+            c001 = w01.fma(x, c001);
+            c010 = w10.fma(x, c010);
+            c011 = w11.fma(x, c011);
+            x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 1]);
+            c100 = w00.fma(x, c100);
+            c101 = w01.fma(x, c101);
+            c110 = w10.fma(x, c110);
+            c111 = w11.fma(x, c111);
+            x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 2]);
+            c200 = w00.fma(x, c200);
+            c201 = w01.fma(x, c201);
+            c210 = w10.fma(x, c210);
+            c211 = w11.fma(x, c211);
+            x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 3]);
+            c300 = w00.fma(x, c300);
+            c301 = w01.fma(x, c301);
+            c310 = w10.fma(x, c310);
+            c311 = w11.fma(x, c311);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, p, p0 + cols * nrf);
+        FloatVector b01 = FloatVector.fromArray(SPECIES, p, p0 + cols * nrf + 1 * LANES);
+        FloatVector b10 = FloatVector.fromArray(SPECIES, p, p1 + cols * nrf);
+        FloatVector b11 = FloatVector.fromArray(SPECIES, p, p1 + cols * nrf + 1 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
+        c001.add(b01).intoArray(out, o0 + 0 * os + 0 * nrf + 1 * LANES);
+        c010.add(b10).intoArray(out, o0 + 0 * os + 1 * nrf + 0 * LANES);
+        c011.add(b11).intoArray(out, o0 + 0 * os + 1 * nrf + 1 * LANES);
+        c100.add(b00).intoArray(out, o0 + 1 * os + 0 * nrf + 0 * LANES);
+        c101.add(b01).intoArray(out, o0 + 1 * os + 0 * nrf + 1 * LANES);
+        c110.add(b10).intoArray(out, o0 + 1 * os + 1 * nrf + 0 * LANES);
+        c111.add(b11).intoArray(out, o0 + 1 * os + 1 * nrf + 1 * LANES);
+        c200.add(b00).intoArray(out, o0 + 2 * os + 0 * nrf + 0 * LANES);
+        c201.add(b01).intoArray(out, o0 + 2 * os + 0 * nrf + 1 * LANES);
+        c210.add(b10).intoArray(out, o0 + 2 * os + 1 * nrf + 0 * LANES);
+        c211.add(b11).intoArray(out, o0 + 2 * os + 1 * nrf + 1 * LANES);
+        c300.add(b00).intoArray(out, o0 + 3 * os + 0 * nrf + 0 * LANES);
+        c301.add(b01).intoArray(out, o0 + 3 * os + 0 * nrf + 1 * LANES);
+        c310.add(b10).intoArray(out, o0 + 3 * os + 1 * nrf + 0 * LANES);
+        c311.add(b11).intoArray(out, o0 + 3 * os + 1 * nrf + 1 * LANES);
+    }
+
     /** 8 row(s) of A x 1 panel(s) of 1 vector(s): 8 accumulators. */
     static void s8x1(int ks, float[] a, int a0, int as, float[] p, int p0, int ps, float[] init,
                     int ci, int cs, float[] bias, int b0, int bs, float[] out, int o0, int os) {
@@ -1071,6 +1143,78 @@ final class PackedTiles {
         c501.add(b01).intoArray(out, o0 + 5 * os + 0 * nrf + 1 * LANES);
         c510.add(b10).intoArray(out, o0 + 5 * os + 1 * nrf + 0 * LANES);
         c511.add(b11).intoArray(out, o0 + 5 * os + 1 * nrf + 1 * LANES);
+    }
+
+    /**
+     * 4 rows of A x 2 panel(s) of 2 vector(s): 16 accumulators. A is packed k-major, row i's
+     * input k at {@code a[a0 + k * 8 + i]} (see {@link PackedGemm#packRows}).
+     */
+    static void s4x2p2(int ks, float[] a, int a0, float[] p, int p0, int ps, float[] init,
+                    int ci, int cs, float[] bias, int b0, int bs, float[] out, int o0, int os) {
+        final int nrf = 2 * LANES;
+        final int p1 = p0 + 1 * ps;
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c001 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 0 * nrf + 1 * LANES);
+        FloatVector c010 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 1 * nrf + 0 * LANES);
+        FloatVector c011 = FloatVector.fromArray(SPECIES, init, ci + 0 * cs + 1 * nrf + 1 * LANES);
+        FloatVector c100 = FloatVector.fromArray(SPECIES, init, ci + 1 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c101 = FloatVector.fromArray(SPECIES, init, ci + 1 * cs + 0 * nrf + 1 * LANES);
+        FloatVector c110 = FloatVector.fromArray(SPECIES, init, ci + 1 * cs + 1 * nrf + 0 * LANES);
+        FloatVector c111 = FloatVector.fromArray(SPECIES, init, ci + 1 * cs + 1 * nrf + 1 * LANES);
+        FloatVector c200 = FloatVector.fromArray(SPECIES, init, ci + 2 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c201 = FloatVector.fromArray(SPECIES, init, ci + 2 * cs + 0 * nrf + 1 * LANES);
+        FloatVector c210 = FloatVector.fromArray(SPECIES, init, ci + 2 * cs + 1 * nrf + 0 * LANES);
+        FloatVector c211 = FloatVector.fromArray(SPECIES, init, ci + 2 * cs + 1 * nrf + 1 * LANES);
+        FloatVector c300 = FloatVector.fromArray(SPECIES, init, ci + 3 * cs + 0 * nrf + 0 * LANES);
+        FloatVector c301 = FloatVector.fromArray(SPECIES, init, ci + 3 * cs + 0 * nrf + 1 * LANES);
+        FloatVector c310 = FloatVector.fromArray(SPECIES, init, ci + 3 * cs + 1 * nrf + 0 * LANES);
+        FloatVector c311 = FloatVector.fromArray(SPECIES, init, ci + 3 * cs + 1 * nrf + 1 * LANES);
+        for (int k = 0; k < ks; k++) {
+            FloatVector w00 = FloatVector.fromArray(SPECIES, p, p0 + k * nrf);
+            FloatVector w01 = FloatVector.fromArray(SPECIES, p, p0 + k * nrf + 1 * LANES);
+            FloatVector w10 = FloatVector.fromArray(SPECIES, p, p1 + k * nrf);
+            FloatVector w11 = FloatVector.fromArray(SPECIES, p, p1 + k * nrf + 1 * LANES);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 0]);
+            c000 = w00.fma(x, c000);
+            c001 = w01.fma(x, c001);
+            c010 = w10.fma(x, c010);
+            c011 = w11.fma(x, c011);
+            x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 1]);
+            c100 = w00.fma(x, c100);
+            c101 = w01.fma(x, c101);
+            c110 = w10.fma(x, c110);
+            c111 = w11.fma(x, c111);
+            x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 2]);
+            c200 = w00.fma(x, c200);
+            c201 = w01.fma(x, c201);
+            c210 = w10.fma(x, c210);
+            c211 = w11.fma(x, c211);
+            x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 3]);
+            c300 = w00.fma(x, c300);
+            c301 = w01.fma(x, c301);
+            c310 = w10.fma(x, c310);
+            c311 = w11.fma(x, c311);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs);
+        FloatVector b01 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs + 1 * LANES);
+        FloatVector b10 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * bs);
+        FloatVector b11 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * bs + 1 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
+        c001.add(b01).intoArray(out, o0 + 0 * os + 0 * nrf + 1 * LANES);
+        c010.add(b10).intoArray(out, o0 + 0 * os + 1 * nrf + 0 * LANES);
+        c011.add(b11).intoArray(out, o0 + 0 * os + 1 * nrf + 1 * LANES);
+        c100.add(b00).intoArray(out, o0 + 1 * os + 0 * nrf + 0 * LANES);
+        c101.add(b01).intoArray(out, o0 + 1 * os + 0 * nrf + 1 * LANES);
+        c110.add(b10).intoArray(out, o0 + 1 * os + 1 * nrf + 0 * LANES);
+        c111.add(b11).intoArray(out, o0 + 1 * os + 1 * nrf + 1 * LANES);
+        c200.add(b00).intoArray(out, o0 + 2 * os + 0 * nrf + 0 * LANES);
+        c201.add(b01).intoArray(out, o0 + 2 * os + 0 * nrf + 1 * LANES);
+        c210.add(b10).intoArray(out, o0 + 2 * os + 1 * nrf + 0 * LANES);
+        c211.add(b11).intoArray(out, o0 + 2 * os + 1 * nrf + 1 * LANES);
+        c300.add(b00).intoArray(out, o0 + 3 * os + 0 * nrf + 0 * LANES);
+        c301.add(b01).intoArray(out, o0 + 3 * os + 0 * nrf + 1 * LANES);
+        c310.add(b10).intoArray(out, o0 + 3 * os + 1 * nrf + 0 * LANES);
+        c311.add(b11).intoArray(out, o0 + 3 * os + 1 * nrf + 1 * LANES);
     }
 
 }
