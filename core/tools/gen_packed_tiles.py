@@ -11,38 +11,33 @@ that knows the pattern. Run: python3 core/tools/gen_packed_tiles.py > .../Packed
 SHAPES = [(r, v, 1) for r in (8, 6, 4, 1) for v in (1, 2)] + [(1, v, p) for p in (4, 3, 2) for v in (1, 2)]
 # Batches at 32 vector registers run 6 rows x 2 panels of 2 vectors (6x2p2: 24 accumulators, 4 weight vectors, 1
 # broadcast), see PackedGemm.MR.
-SHAPES += [(6, 2, 2), (4, 2, 2)]
+# (batches over pairs of panels use the strided segment tiles s6x2p2, s4x2p2 only)
 # Segment tiles (s8x2 ...): a block of rows over one segment [k0, k1) of k, for batches whose rows share
 # stretches of zero input (PackedGemm). Separate from the dense t8x2 ...: those keep their zero start and
 # in-panel bias, and the dense path does not pay for the extra arguments.
 SEGMENT_SHAPES = [(r, v, 1) for r in (8, 6, 4) for v in (1, 2)] + [(6, 2, 2), (4, 2, 2)]
-# Shapes whose A block is packed k-major by the caller (one base register for all broadcasts, see PackedGemm).
-KMAJOR = {(6, 2, 2), (4, 2, 2)}
-
-
-def kstride(r):
-    """Floats per k in a k-major block of 4 or 6 rows (PackedGemm.PACKED_STRIDE): a power of two, which C2
-    keeps as a shift of k and so eliminates the range checks; k * 6 becomes (k << 1) + (k << 2), and the checks
-    stay in the loop."""
-    return 8
+# Segment shapes whose rows of A the caller copies A_STRIDE floats apart (PackedGemm.copySlice): every
+# broadcast then addresses a[a0 + k] plus a constant, one index register for all rows.
+STRIDED = {(6, 2, 2), (4, 2, 2)}
+A_STRIDE = 256
 
 
 def tile(r, v, p, seg=False):
     one = r == 1 or seg  # over one segment [k0, k1), from init's sums, plus bias's
-    kmajor = (r, v, p) in KMAJOR  # A packed k-major: a[a0 + k * kstride(r) + i]
+    strided = seg and (r, v, p) in STRIDED  # A's rows A_STRIDE apart: a[a0 + i * A_STRIDE + k]
     n = (f"s{r}x{v}" if seg else f"t{r}x{v}") + (f"p{p}" if p > 1 else "")
     acc = [(i, q, j) for i in range(r) for q in range(p) for j in range(v)]
     c = lambda i, q, j: f"c{i}{q}{j}"
     out = []
     o = out.append
-    if kmajor:
+    if strided:
         o(f"    /**")
-        o(f"     * {r} rows of A x {p} panel(s) of {v} vector(s): {len(acc)} accumulators. A is packed k-major, row i's")
-        o(f"     * input k at {{@code a[a0 + k * {kstride(r)} + i]}} (see {{@link PackedGemm#packRows}}).")
+        o(f"     * {r} rows of A x {p} panel(s) of {v} vector(s): {len(acc)} accumulators. A's rows are {{@link #A_STRIDE}}")
+        o(f"     * floats apart, row i's input k at {{@code a[a0 + i * A_STRIDE + k]}} (see {{@link PackedGemm#copySlice}}).")
         o(f"     */")
     else:
         o(f"    /** {r} row(s) of A x {p} panel(s) of {v} vector(s): {len(acc)} accumulators. */")
-    aas = "" if kmajor else " int as,"
+    aas = "" if strided else " int as,"
     if seg:
         o(f"    static void {n}(int ks, float[] a, int a0,{aas} float[] p, int p0, int ps, float[] init,")
         o(f"                    int ci, int cs, float[] bias, int b0, int bs, float[] out, int o0, int os) {{")
@@ -54,7 +49,7 @@ def tile(r, v, p, seg=False):
         o(f"                    int os) {{")
     o(f"        final int nrf = {v} * LANES;")
     for i in range(1, r):
-        if not kmajor:
+        if not strided:
             o(f"        final int a{i} = a0 + {i} * as;")
     for q in range(1, p):
         o(f"        final int p{q} = p0 + {q} * ps;")
@@ -83,7 +78,7 @@ def tile(r, v, p, seg=False):
             pk = " + pk" if r == 1 else ""
             o(f"            FloatVector w{q}{j} = FloatVector.fromArray(SPECIES, p, p{q}{pk} + k * nrf{off});")
     for i in range(r):
-        ax = f"a0 + k * {kstride(r)} + {i}" if kmajor else ("ak + k" if r == 1 else f"a{i} + k")
+        ax = f"a0 + {i} * A_STRIDE + k" if strided else ("ak + k" if r == 1 else f"a{i} + k")
         o(f"            {'FloatVector ' if i == 0 else ''}x = FloatVector.broadcast(SPECIES, a[{ax}]);")
         for q in range(p):
             for j in range(v):
@@ -135,10 +130,15 @@ import jdk.incubator.vector.FloatVector;
  * budget in training, and the Vector API calls left out were boxed (measured: 288 KB allocated per MNIST step).
  */
 final class PackedTiles {
+    /**
+     * Floats between the rows of A that the strided segment tiles ({@code s6x2p2}, {@code s4x2p2}) read: a
+     * constant, so that C2 addresses all of a k-step's broadcasts from one index register.
+     */
+    static final int A_STRIDE = %d;
 
     private PackedTiles() {
     }
-""")
+""" % A_STRIDE)
 for s in SHAPES:
     print(tile(*s))
     print()

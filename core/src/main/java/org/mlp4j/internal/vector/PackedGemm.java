@@ -1,7 +1,9 @@
 package org.mlp4j.internal.vector;
 
 import static org.mlp4j.internal.vector.VectorShape.LANES;
+import static org.mlp4j.internal.vector.VectorShape.SPECIES;
 
+import jdk.incubator.vector.FloatVector;
 import org.mlp4j.Activation;
 import org.mlp4j.internal.kernel.KernelProvider;
 
@@ -20,7 +22,9 @@ import org.mlp4j.internal.kernel.KernelProvider;
  * micro-kernels: sample remainders use the 4- and 1-row tiles, a partial last panel is computed into a
  * per-thread scratch tile and its valid columns copied out. A batch runs in chunks of rows (about
  * {@value #CHUNK_BYTES_DEFAULT} bytes of input), each panel by panel over all of the chunk's blocks, so that
- * neither the packed layer nor the batch has to fit in L2 ({@link #CHUNK_BYTES}). A single sample (and a 1-row remainder) reads up to
+ * neither the packed layer nor the batch has to fit in L2 ({@link #CHUNK_BYTES}); over pairs of panels a slice
+ * of k at a time, so that the slice of the pair stays in L1 ({@link #SLICE_BYTES}), with the slice of the
+ * chunk's rows copied to a constant stride ({@link #copySlice}). A single sample (and a 1-row remainder) reads up to
  * four panels per pass: up to eight independent FMA chains instead of one or two. One panel's chains are
  * latency-bound (one k-step per FMA latency): passing over a 64-wide layer's two panels at once took the tiny
  * net's single-sample 32x64 layer from 86 to 47-65 ns and its 64x64 layer from 134 to 100-119 ns, the whole
@@ -38,7 +42,7 @@ final class PackedGemm {
      * The system property {@value #MR_PROPERTY} (4, 6 or 8) overrides it, for measuring.
      *
      * <p>With 32 registers the 6-row blocks pass over two panels at once where a layer has two or more
-     * ({@code t6x2p2}: 24 accumulators, 4 weight vectors, 1 broadcast; 6 broadcasts per 24 FMAs instead of 8 per
+     * ({@code s6x2p2}: 24 accumulators, 4 weight vectors, 1 broadcast; 6 broadcasts per 24 FMAs instead of 8 per
      * 16). On a 2-core Intel Xeon (AVX-512, JDK 17, 2026-12-02, standalone, 784x256, 120 rows, median of 25)
      * 8 x 2 ran at 97 GFLOP/s, 6 x 4 vectors at 133, 5 x 4 at 124, 4 x 4 at 97; the whole MNIST net, 128
      * uniform samples, went from 640 to 548 us (both builds in one JVM, alternating). ONNX Runtime ran the same
@@ -61,8 +65,6 @@ final class PackedGemm {
 
     private static final int PACK_KB = 16;
 
-    /** Floats per k of a packed block of rows ({@link #packRows}): 6 (or 4) rows and the rest unused. */
-    static final int PACKED_STRIDE = 8;
 
     static final int SLICE_BYTES_DEFAULT = 24 * 1024;
     /**
@@ -70,18 +72,23 @@ final class PackedGemm {
      * one slice while it is in L1 (96 k at 512 bits, 192 at 256), instead of streaming the pair from L2 once
      * per block: 6 rows over a pair of 784-input panels ran at 118-133 GFLOP/s standalone against 165-172 with
      * 96 inputs. Intel Xeon (family 6 model 106, AVX-512, 48 KB L1), JDK 17, 2026-12-03, both builds in one
-     * JVM, alternating, min of 30 calls per round over 16 rounds, 784x256 at B = 128: rows not packed and no
-     * slices 607 us (median 652), packed rows 477 (526), packed with slices of 16 / 24 / 32 KB 463 / 454 / 452
-     * (502 / 475 / 500), with one slice of all of k 484 (533); the MNIST net on 128 real test images 604 /
-     * 521 / -, 479, 481 us. 24 KB leaves room for the packed rows in a 32 KB L1 (Zen 2-4). The system property
-     * {@code mlp4j.packedGemm.sliceBytes} overrides it, for measuring.
+     * JVM, alternating, min of 30 calls per round over 16-20 rounds, 784x256 at B = 128: rows in place and no
+     * slices 607 us (median 652); rows packed k-major (the layout before {@link #copySlice}) 477 (526), with
+     * slices of 16 / 24 / 32 KB 463 / 454 / 452 (502 / 475 / 500), with one slice of all of k 484 (533); with
+     * the 4-row blocks in the slices too 438-446; with the rows copied per slice (today) 406 us (454), slices
+     * of 16 KB 425. The MNIST net on 128 real test images, same steps: 604 / 521 / -, 479, 481 us. 24 KB
+     * leaves room for a chunk's slice of rows (16 KB at 512 bits) in a 48 KB L1; Zen 2-4 have 32 KB, not
+     * measured there. The system property {@code mlp4j.packedGemm.sliceBytes} overrides it, for measuring.
      */
     static final int SLICE_BYTES = Math.max(1, Integer.getInteger("mlp4j.packedGemm.sliceBytes",
             SLICE_BYTES_DEFAULT));
 
-    /** k per slice for a pair of panels {@code nrf} floats wide (a multiple of {@value #SKIP_BLOCK}). */
+    /**
+     * k per slice for a pair of panels {@code nrf} floats wide: a multiple of {@value #SKIP_BLOCK}, at most
+     * {@link PackedTiles#A_STRIDE}.
+     */
     static int sliceLength(int nrf) {
-        return Math.max(SKIP_BLOCK, SLICE_BYTES / (2 * nrf * 4) / SKIP_BLOCK * SKIP_BLOCK);
+        return Math.min(PackedTiles.A_STRIDE, Math.max(SKIP_BLOCK, SLICE_BYTES / (2 * nrf * 4) / SKIP_BLOCK * SKIP_BLOCK));
     }
 
     static final int CHUNK_BYTES_DEFAULT = 128 * 1024;
@@ -155,8 +162,8 @@ final class PackedGemm {
         // a chunk's blocks' segments (block i at i * segmentsLength(cols)) and their counts
         int[] chunkSegments = new int[0];
         int[] segmentCounts = new int[0];
-        // a chunk's blocks of rows packed k-major (PackedGemm.packRows)
-        float[] packedRows = new float[0];
+        // the current slice of k of a chunk's blocks of rows, A_STRIDE apart (PackedGemm.copySlice)
+        float[] slices = new float[0];
 
         /** Room for the segments of a row of {@code cols} inputs. */
         static int segmentsLength(int cols) {
@@ -171,11 +178,11 @@ final class PackedGemm {
             return segments;
         }
 
-        float[] packedRows(int length) {
-            if (packedRows.length < length) {
-                packedRows = new float[length];
+        float[] slices(int length) {
+            if (slices.length < length) {
+                slices = new float[length];
             }
-            return packedRows;
+            return slices;
         }
 
         /** Room for the segments of {@code blocks} blocks, {@code stride} ints each (and their counts). */
@@ -353,44 +360,35 @@ final class PackedGemm {
             }
         }
         int end = b;
-        // over pairs of panels the blocks read their rows packed k-major (packRows), a slice of k at a time
-        boolean pairs = MR == 6 && v == 2 && full >= 2;
-        float[] pa = pairs ? s.packedRows(nb * PACKED_STRIDE * cols) : null;
-        if (pairs) {
-            for (int i = 0, bb = b0; i < nb; i++) {
-                int mr = blockRows(batch - bb);
-                packRows(a, aOff + bb * cols, mr, cols, pa, i * PACKED_STRIDE * cols);
-                bb += mr;
-            }
-        }
-        int kc = pairs ? sliceLength(nrf) : cols;
-        for (int q = 0; q < full; ) {
-            int np = pairs && q + 1 < full ? 2 : 1;
-            int pq = pOff + q * panelSize;
-            if (np == 2) { // the blocks (of 6 or 4 rows), slice by slice of k: a slice of the pair stays in L1
-                for (int k0 = 0; k0 < cols; k0 += kc) {
-                    int k1 = Math.min(cols, k0 + kc);
+        // Over pairs of panels, slice by slice of k: the slice of every block's rows is copied A_STRIDE apart
+        // (copySlice), then each pair of panels passes over all of the blocks while its slice is in L1.
+        int pairs = MR == 6 && v == 2 ? full / 2 : 0;
+        if (pairs > 0) {
+            float[] sa = s.slices(nb * 6 * PackedTiles.A_STRIDE);
+            int kc = sliceLength(nrf);
+            for (int k0 = 0; k0 < cols; k0 += kc) {
+                int k1 = Math.min(cols, k0 + kc);
+                for (int i = 0, bb = b0; i < nb; i++) {
+                    int mr = blockRows(batch - bb);
+                    copySlice(a, aOff + bb * cols, mr, cols, k0, k1, sa, i * 6 * PackedTiles.A_STRIDE);
+                    bb += mr;
+                }
+                for (int g = 0; g < pairs; g++) {
+                    int pq = pOff + 2 * g * panelSize;
                     for (int i = 0, bb = b0; i < nb; i++) {
                         int mr = blockRows(batch - bb);
-                        int pi = preOff + bb * rows + q * nrf;
-                        int pai = i * PACKED_STRIDE * cols;
-                        int segs = skip ? segCount[i] : 1;
+                        int pi = preOff + bb * rows + 2 * g * nrf;
                         int so = i * stride;
-                        if (kc >= cols && (!skip || segs == 1 && seg[so] == 0 && seg[so + 1] == cols)) {
-                            if (mr == 6) {
-                                PackedTiles.t6x2p2(cols, pa, pai, p, pq, panelSize, pre, pi, rows);
-                            } else {
-                                PackedTiles.t4x2p2(cols, pa, pai, p, pq, panelSize, pre, pi, rows);
-                            }
-                        } else {
-                            pairSlice(mr, k0, k1, skip ? seg : null, so, segs, cols, pa, pai, p, pq, panelSize,
-                                    pre, pi, rows);
-                        }
+                        pairSlice(mr, k0, k1, skip ? seg : null, so, skip ? segCount[i] : 1, cols, sa,
+                                i * 6 * PackedTiles.A_STRIDE, p, pq, panelSize, pre, pi, rows);
                         bb += mr;
                     }
                 }
             }
-            for (int i = 0, bb = b0; np == 1 && i < nb; i++) { // one panel: rows in place, all of k
+        }
+        for (int q = 2 * pairs; q < full; q++) {
+            int pq = pOff + q * panelSize;
+            for (int i = 0, bb = b0; i < nb; i++) { // one panel: rows in place, all of k
                 int mr = blockRows(batch - bb);
                 int so = i * stride;
                 int segs = skip ? segCount[i] : 1;
@@ -403,7 +401,6 @@ final class PackedGemm {
                 }
                 bb += mr;
             }
-            q += np;
         }
         if (rem > 0) { // partial last panel: into the scratch tile, then the valid columns out
             float[] scratch = s.tile;
@@ -504,36 +501,41 @@ final class PackedGemm {
     }
 
     /**
-     * Copies the {@code mr} (6 or 4) rows {@code a[ai + i * cols + k]} to {@code dst[d + k * 8 + i]}, k-major, for
-     * {@code t6x2p2}, {@code s6x2p2} and their 4-row twins: their broadcasts per k then read one cache line at one
-     * index. With six row
-     * pointers the compiled loop (C2, JDK 17, AVX-512) had 61 instructions per k-step for its 24 FMAs: a mov and
-     * an add per broadcast address, loop invariants reloaded from the stack and two accumulators spilled (a load
-     * and a store per k); packed, it has 24 FMAs, 4 weight loads, 6 broadcasts and 14 scalar instructions, no
-     * spill. That matters where two 512-bit FMA units leave only one port for the scalar work (Intel Xeon,
-     * family 6 model 106, 2026-12-03): standalone, 6 rows over a pair of 96-input panels (in L1) ran at 165-172
-     * GFLOP/s, 87-90 % of the core's peak. 8 floats per k rather than 6: C2 writes {@code k * 6} as two shifts
-     * and an add, which its range-check elimination does not recognise, and kept two checks in the loop. The
-     * 4-row blocks of a batch's end (8 rows run as 4 + 4, see {@link #blockRows}) are packed too and share the
-     * slices; one panel at a time over all of k they streamed the whole layer from L2 twice: 784x256 at B = 128
-     * 457 -> 438-446 us, the MNIST net 530 -> 505 us (same machine, one JVM, alternating, min of 30 x 20).
+     * Copies inputs {@code [k0, k1)} of the {@code mr} (6 or 4) rows {@code a[ai + i * cols + k]} to
+     * {@code dst[d + i * A_STRIDE + k - k0]}, for the strided tiles {@code s6x2p2} and {@code s4x2p2}: their
+     * broadcasts then read {@code a[a0 + k]} plus a constant, one index register for all rows. With six row
+     * pointers {@code cols} apart the compiled 6-row loop (C2, JDK 17, AVX-512) had 61 instructions per k-step
+     * for its 24 FMAs: a mov and an add per broadcast address, loop invariants reloaded from the stack and two
+     * accumulators spilled (a load and a store per k). That matters where two 512-bit FMA units leave little
+     * room for scalar work (Intel Xeon, family 6 model 106, 2026-12-03): standalone, 6 rows over a pair of
+     * 96-input panels in L1 ran at 165-172 GFLOP/s (87-90 % of the core's peak) with their rows packed
+     * k-major, 8 floats per k, a layout that this copy replaced: the scalar transpose into it took 38 us of
+     * the 784x256 layer's 440 at B = 128, where this vector copy takes a few.
      */
-    static void packRows(float[] a, int ai, int mr, int cols, float[] dst, int d) {
+    static void copySlice(float[] a, int ai, int mr, int cols, int k0, int k1, float[] dst, int d) {
+        int n = k1 - k0;
         for (int r = 0; r < mr; r++) {
-            for (int k = 0, i = ai + r * cols, o = d + r; k < cols; k++, o += PACKED_STRIDE) {
-                dst[o] = a[i + k];
+            int src = ai + r * cols + k0;
+            int o = d + r * PackedTiles.A_STRIDE;
+            int j = 0;
+            for (; j + LANES <= n; j += LANES) {
+                FloatVector.fromArray(SPECIES, a, src + j).intoArray(dst, o + j);
+            }
+            for (; j < n; j++) {
+                dst[o + j] = a[src + j];
             }
         }
     }
 
     /**
-     * A block of {@code mr} (6 or 4) rows, packed k-major at {@code pa[pai]}, over a pair of panels, over the part of its nonzero
+     * A block of {@code mr} (6 or 4) rows, the slice {@code [k0, k1)} of each at {@code sa[sai + i * A_STRIDE]}
+     * ({@link #copySlice}), over a pair of panels, over the part of its nonzero
      * segments ({@code seg == null}: all of {@code [0, cols)}) that lies in the slice {@code [k0, k1)}. Its
      * sums start from +0 at the block's first k and from {@code out} after that, and get the bias at its last
      * k: the same chain over k, in order, as one pass over all of k.
      */
-    private static void pairSlice(int mr, int k0, int k1, int[] seg, int so, int segs, int cols, float[] pa,
-                                  int pai, float[] p, int pi, int ps, float[] out, int oi, int os) {
+    private static void pairSlice(int mr, int k0, int k1, int[] seg, int so, int segs, int cols, float[] sa,
+                                  int sai, float[] p, int pi, int ps, float[] out, int oi, int os) {
         int bias = pi + cols * 2 * LANES; // the panels' bias row, after their last k
         int first = seg == null ? 0 : seg[so];
         int last = seg == null ? cols : seg[so + 2 * segs - 1];
@@ -554,12 +556,12 @@ final class PackedGemm {
                 float[] b = end ? p : ZEROS;
                 int b0 = end ? bias : 0;
                 int bs = end ? ps : 0;
-                int ak = pai + lo * PACKED_STRIDE;
+                int ak = sai + lo - k0;
                 int pk = pi + lo * 2 * LANES;
                 if (mr == 6) {
-                    PackedTiles.s6x2p2(hi - lo, pa, ak, p, pk, ps, init, ci, cs, b, b0, bs, out, oi, os);
+                    PackedTiles.s6x2p2(hi - lo, sa, ak, p, pk, ps, init, ci, cs, b, b0, bs, out, oi, os);
                 } else {
-                    PackedTiles.s4x2p2(hi - lo, pa, ak, p, pk, ps, init, ci, cs, b, b0, bs, out, oi, os);
+                    PackedTiles.s4x2p2(hi - lo, sa, ak, p, pk, ps, init, ci, cs, b, b0, bs, out, oi, os);
                 }
             }
         }

@@ -27,6 +27,11 @@ import jdk.incubator.vector.FloatVector;
  * budget in training, and the Vector API calls left out were boxed (measured: 288 KB allocated per MNIST step).
  */
 final class PackedTiles {
+    /**
+     * Floats between the rows of A that the strided segment tiles ({@code s6x2p2}, {@code s4x2p2}) read: a
+     * constant, so that C2 addresses all of a k-step's broadcasts from one index register.
+     */
+    static final int A_STRIDE = 256;
 
     private PackedTiles() {
     }
@@ -583,176 +588,6 @@ final class PackedTiles {
         c011.add(b11).intoArray(out, o0 + 1 * nrf + 1 * LANES);
     }
 
-    /**
-     * 6 rows of A x 2 panel(s) of 2 vector(s): 24 accumulators. A is packed k-major, row i's
-     * input k at {@code a[a0 + k * 8 + i]} (see {@link PackedGemm#packRows}).
-     */
-    static void t6x2p2(int cols, float[] a, int a0, float[] p, int p0, int ps, float[] out, int o0,
-                    int os) {
-        final int nrf = 2 * LANES;
-        final int p1 = p0 + 1 * ps;
-        FloatVector c000 = FloatVector.zero(SPECIES);
-        FloatVector c001 = FloatVector.zero(SPECIES);
-        FloatVector c010 = FloatVector.zero(SPECIES);
-        FloatVector c011 = FloatVector.zero(SPECIES);
-        FloatVector c100 = FloatVector.zero(SPECIES);
-        FloatVector c101 = FloatVector.zero(SPECIES);
-        FloatVector c110 = FloatVector.zero(SPECIES);
-        FloatVector c111 = FloatVector.zero(SPECIES);
-        FloatVector c200 = FloatVector.zero(SPECIES);
-        FloatVector c201 = FloatVector.zero(SPECIES);
-        FloatVector c210 = FloatVector.zero(SPECIES);
-        FloatVector c211 = FloatVector.zero(SPECIES);
-        FloatVector c300 = FloatVector.zero(SPECIES);
-        FloatVector c301 = FloatVector.zero(SPECIES);
-        FloatVector c310 = FloatVector.zero(SPECIES);
-        FloatVector c311 = FloatVector.zero(SPECIES);
-        FloatVector c400 = FloatVector.zero(SPECIES);
-        FloatVector c401 = FloatVector.zero(SPECIES);
-        FloatVector c410 = FloatVector.zero(SPECIES);
-        FloatVector c411 = FloatVector.zero(SPECIES);
-        FloatVector c500 = FloatVector.zero(SPECIES);
-        FloatVector c501 = FloatVector.zero(SPECIES);
-        FloatVector c510 = FloatVector.zero(SPECIES);
-        FloatVector c511 = FloatVector.zero(SPECIES);
-        for (int k = 0; k < cols; k++) {
-            FloatVector w00 = FloatVector.fromArray(SPECIES, p, p0 + k * nrf);
-            FloatVector w01 = FloatVector.fromArray(SPECIES, p, p0 + k * nrf + 1 * LANES);
-            FloatVector w10 = FloatVector.fromArray(SPECIES, p, p1 + k * nrf);
-            FloatVector w11 = FloatVector.fromArray(SPECIES, p, p1 + k * nrf + 1 * LANES);
-            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 0]);
-            c000 = w00.fma(x, c000);
-            c001 = w01.fma(x, c001);
-            c010 = w10.fma(x, c010);
-            c011 = w11.fma(x, c011);
-            x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 1]);
-            c100 = w00.fma(x, c100);
-            c101 = w01.fma(x, c101);
-            c110 = w10.fma(x, c110);
-            c111 = w11.fma(x, c111);
-            x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 2]);
-            c200 = w00.fma(x, c200);
-            c201 = w01.fma(x, c201);
-            c210 = w10.fma(x, c210);
-            c211 = w11.fma(x, c211);
-            x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 3]);
-            c300 = w00.fma(x, c300);
-            c301 = w01.fma(x, c301);
-            c310 = w10.fma(x, c310);
-            c311 = w11.fma(x, c311);
-            x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 4]);
-            c400 = w00.fma(x, c400);
-            c401 = w01.fma(x, c401);
-            c410 = w10.fma(x, c410);
-            c411 = w11.fma(x, c411);
-            x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 5]);
-            c500 = w00.fma(x, c500);
-            c501 = w01.fma(x, c501);
-            c510 = w10.fma(x, c510);
-            c511 = w11.fma(x, c511);
-        }
-        FloatVector b00 = FloatVector.fromArray(SPECIES, p, p0 + cols * nrf);
-        FloatVector b01 = FloatVector.fromArray(SPECIES, p, p0 + cols * nrf + 1 * LANES);
-        FloatVector b10 = FloatVector.fromArray(SPECIES, p, p1 + cols * nrf);
-        FloatVector b11 = FloatVector.fromArray(SPECIES, p, p1 + cols * nrf + 1 * LANES);
-        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
-        c001.add(b01).intoArray(out, o0 + 0 * os + 0 * nrf + 1 * LANES);
-        c010.add(b10).intoArray(out, o0 + 0 * os + 1 * nrf + 0 * LANES);
-        c011.add(b11).intoArray(out, o0 + 0 * os + 1 * nrf + 1 * LANES);
-        c100.add(b00).intoArray(out, o0 + 1 * os + 0 * nrf + 0 * LANES);
-        c101.add(b01).intoArray(out, o0 + 1 * os + 0 * nrf + 1 * LANES);
-        c110.add(b10).intoArray(out, o0 + 1 * os + 1 * nrf + 0 * LANES);
-        c111.add(b11).intoArray(out, o0 + 1 * os + 1 * nrf + 1 * LANES);
-        c200.add(b00).intoArray(out, o0 + 2 * os + 0 * nrf + 0 * LANES);
-        c201.add(b01).intoArray(out, o0 + 2 * os + 0 * nrf + 1 * LANES);
-        c210.add(b10).intoArray(out, o0 + 2 * os + 1 * nrf + 0 * LANES);
-        c211.add(b11).intoArray(out, o0 + 2 * os + 1 * nrf + 1 * LANES);
-        c300.add(b00).intoArray(out, o0 + 3 * os + 0 * nrf + 0 * LANES);
-        c301.add(b01).intoArray(out, o0 + 3 * os + 0 * nrf + 1 * LANES);
-        c310.add(b10).intoArray(out, o0 + 3 * os + 1 * nrf + 0 * LANES);
-        c311.add(b11).intoArray(out, o0 + 3 * os + 1 * nrf + 1 * LANES);
-        c400.add(b00).intoArray(out, o0 + 4 * os + 0 * nrf + 0 * LANES);
-        c401.add(b01).intoArray(out, o0 + 4 * os + 0 * nrf + 1 * LANES);
-        c410.add(b10).intoArray(out, o0 + 4 * os + 1 * nrf + 0 * LANES);
-        c411.add(b11).intoArray(out, o0 + 4 * os + 1 * nrf + 1 * LANES);
-        c500.add(b00).intoArray(out, o0 + 5 * os + 0 * nrf + 0 * LANES);
-        c501.add(b01).intoArray(out, o0 + 5 * os + 0 * nrf + 1 * LANES);
-        c510.add(b10).intoArray(out, o0 + 5 * os + 1 * nrf + 0 * LANES);
-        c511.add(b11).intoArray(out, o0 + 5 * os + 1 * nrf + 1 * LANES);
-    }
-
-    /**
-     * 4 rows of A x 2 panel(s) of 2 vector(s): 16 accumulators. A is packed k-major, row i's
-     * input k at {@code a[a0 + k * 8 + i]} (see {@link PackedGemm#packRows}).
-     */
-    static void t4x2p2(int cols, float[] a, int a0, float[] p, int p0, int ps, float[] out, int o0,
-                    int os) {
-        final int nrf = 2 * LANES;
-        final int p1 = p0 + 1 * ps;
-        FloatVector c000 = FloatVector.zero(SPECIES);
-        FloatVector c001 = FloatVector.zero(SPECIES);
-        FloatVector c010 = FloatVector.zero(SPECIES);
-        FloatVector c011 = FloatVector.zero(SPECIES);
-        FloatVector c100 = FloatVector.zero(SPECIES);
-        FloatVector c101 = FloatVector.zero(SPECIES);
-        FloatVector c110 = FloatVector.zero(SPECIES);
-        FloatVector c111 = FloatVector.zero(SPECIES);
-        FloatVector c200 = FloatVector.zero(SPECIES);
-        FloatVector c201 = FloatVector.zero(SPECIES);
-        FloatVector c210 = FloatVector.zero(SPECIES);
-        FloatVector c211 = FloatVector.zero(SPECIES);
-        FloatVector c300 = FloatVector.zero(SPECIES);
-        FloatVector c301 = FloatVector.zero(SPECIES);
-        FloatVector c310 = FloatVector.zero(SPECIES);
-        FloatVector c311 = FloatVector.zero(SPECIES);
-        for (int k = 0; k < cols; k++) {
-            FloatVector w00 = FloatVector.fromArray(SPECIES, p, p0 + k * nrf);
-            FloatVector w01 = FloatVector.fromArray(SPECIES, p, p0 + k * nrf + 1 * LANES);
-            FloatVector w10 = FloatVector.fromArray(SPECIES, p, p1 + k * nrf);
-            FloatVector w11 = FloatVector.fromArray(SPECIES, p, p1 + k * nrf + 1 * LANES);
-            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 0]);
-            c000 = w00.fma(x, c000);
-            c001 = w01.fma(x, c001);
-            c010 = w10.fma(x, c010);
-            c011 = w11.fma(x, c011);
-            x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 1]);
-            c100 = w00.fma(x, c100);
-            c101 = w01.fma(x, c101);
-            c110 = w10.fma(x, c110);
-            c111 = w11.fma(x, c111);
-            x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 2]);
-            c200 = w00.fma(x, c200);
-            c201 = w01.fma(x, c201);
-            c210 = w10.fma(x, c210);
-            c211 = w11.fma(x, c211);
-            x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 3]);
-            c300 = w00.fma(x, c300);
-            c301 = w01.fma(x, c301);
-            c310 = w10.fma(x, c310);
-            c311 = w11.fma(x, c311);
-        }
-        FloatVector b00 = FloatVector.fromArray(SPECIES, p, p0 + cols * nrf);
-        FloatVector b01 = FloatVector.fromArray(SPECIES, p, p0 + cols * nrf + 1 * LANES);
-        FloatVector b10 = FloatVector.fromArray(SPECIES, p, p1 + cols * nrf);
-        FloatVector b11 = FloatVector.fromArray(SPECIES, p, p1 + cols * nrf + 1 * LANES);
-        c000.add(b00).intoArray(out, o0 + 0 * os + 0 * nrf + 0 * LANES);
-        c001.add(b01).intoArray(out, o0 + 0 * os + 0 * nrf + 1 * LANES);
-        c010.add(b10).intoArray(out, o0 + 0 * os + 1 * nrf + 0 * LANES);
-        c011.add(b11).intoArray(out, o0 + 0 * os + 1 * nrf + 1 * LANES);
-        c100.add(b00).intoArray(out, o0 + 1 * os + 0 * nrf + 0 * LANES);
-        c101.add(b01).intoArray(out, o0 + 1 * os + 0 * nrf + 1 * LANES);
-        c110.add(b10).intoArray(out, o0 + 1 * os + 1 * nrf + 0 * LANES);
-        c111.add(b11).intoArray(out, o0 + 1 * os + 1 * nrf + 1 * LANES);
-        c200.add(b00).intoArray(out, o0 + 2 * os + 0 * nrf + 0 * LANES);
-        c201.add(b01).intoArray(out, o0 + 2 * os + 0 * nrf + 1 * LANES);
-        c210.add(b10).intoArray(out, o0 + 2 * os + 1 * nrf + 0 * LANES);
-        c211.add(b11).intoArray(out, o0 + 2 * os + 1 * nrf + 1 * LANES);
-        c300.add(b00).intoArray(out, o0 + 3 * os + 0 * nrf + 0 * LANES);
-        c301.add(b01).intoArray(out, o0 + 3 * os + 0 * nrf + 1 * LANES);
-        c310.add(b10).intoArray(out, o0 + 3 * os + 1 * nrf + 0 * LANES);
-        c311.add(b11).intoArray(out, o0 + 3 * os + 1 * nrf + 1 * LANES);
-    }
-
     /** 8 row(s) of A x 1 panel(s) of 1 vector(s): 8 accumulators. */
     static void s8x1(int ks, float[] a, int a0, int as, float[] p, int p0, int ps, float[] init,
                     int ci, int cs, float[] bias, int b0, int bs, float[] out, int o0, int os) {
@@ -1048,8 +883,8 @@ final class PackedTiles {
     }
 
     /**
-     * 6 rows of A x 2 panel(s) of 2 vector(s): 24 accumulators. A is packed k-major, row i's
-     * input k at {@code a[a0 + k * 8 + i]} (see {@link PackedGemm#packRows}).
+     * 6 rows of A x 2 panel(s) of 2 vector(s): 24 accumulators. A's rows are {@link #A_STRIDE}
+     * floats apart, row i's input k at {@code a[a0 + i * A_STRIDE + k]} (see {@link PackedGemm#copySlice}).
      */
     static void s6x2p2(int ks, float[] a, int a0, float[] p, int p0, int ps, float[] init,
                     int ci, int cs, float[] bias, int b0, int bs, float[] out, int o0, int os) {
@@ -1084,32 +919,32 @@ final class PackedTiles {
             FloatVector w01 = FloatVector.fromArray(SPECIES, p, p0 + k * nrf + 1 * LANES);
             FloatVector w10 = FloatVector.fromArray(SPECIES, p, p1 + k * nrf);
             FloatVector w11 = FloatVector.fromArray(SPECIES, p, p1 + k * nrf + 1 * LANES);
-            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 0]);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + 0 * A_STRIDE + k]);
             c000 = w00.fma(x, c000);
             c001 = w01.fma(x, c001);
             c010 = w10.fma(x, c010);
             c011 = w11.fma(x, c011);
-            x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 1]);
+            x = FloatVector.broadcast(SPECIES, a[a0 + 1 * A_STRIDE + k]);
             c100 = w00.fma(x, c100);
             c101 = w01.fma(x, c101);
             c110 = w10.fma(x, c110);
             c111 = w11.fma(x, c111);
-            x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 2]);
+            x = FloatVector.broadcast(SPECIES, a[a0 + 2 * A_STRIDE + k]);
             c200 = w00.fma(x, c200);
             c201 = w01.fma(x, c201);
             c210 = w10.fma(x, c210);
             c211 = w11.fma(x, c211);
-            x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 3]);
+            x = FloatVector.broadcast(SPECIES, a[a0 + 3 * A_STRIDE + k]);
             c300 = w00.fma(x, c300);
             c301 = w01.fma(x, c301);
             c310 = w10.fma(x, c310);
             c311 = w11.fma(x, c311);
-            x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 4]);
+            x = FloatVector.broadcast(SPECIES, a[a0 + 4 * A_STRIDE + k]);
             c400 = w00.fma(x, c400);
             c401 = w01.fma(x, c401);
             c410 = w10.fma(x, c410);
             c411 = w11.fma(x, c411);
-            x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 5]);
+            x = FloatVector.broadcast(SPECIES, a[a0 + 5 * A_STRIDE + k]);
             c500 = w00.fma(x, c500);
             c501 = w01.fma(x, c501);
             c510 = w10.fma(x, c510);
@@ -1146,8 +981,8 @@ final class PackedTiles {
     }
 
     /**
-     * 4 rows of A x 2 panel(s) of 2 vector(s): 16 accumulators. A is packed k-major, row i's
-     * input k at {@code a[a0 + k * 8 + i]} (see {@link PackedGemm#packRows}).
+     * 4 rows of A x 2 panel(s) of 2 vector(s): 16 accumulators. A's rows are {@link #A_STRIDE}
+     * floats apart, row i's input k at {@code a[a0 + i * A_STRIDE + k]} (see {@link PackedGemm#copySlice}).
      */
     static void s4x2p2(int ks, float[] a, int a0, float[] p, int p0, int ps, float[] init,
                     int ci, int cs, float[] bias, int b0, int bs, float[] out, int o0, int os) {
@@ -1174,22 +1009,22 @@ final class PackedTiles {
             FloatVector w01 = FloatVector.fromArray(SPECIES, p, p0 + k * nrf + 1 * LANES);
             FloatVector w10 = FloatVector.fromArray(SPECIES, p, p1 + k * nrf);
             FloatVector w11 = FloatVector.fromArray(SPECIES, p, p1 + k * nrf + 1 * LANES);
-            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 0]);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + 0 * A_STRIDE + k]);
             c000 = w00.fma(x, c000);
             c001 = w01.fma(x, c001);
             c010 = w10.fma(x, c010);
             c011 = w11.fma(x, c011);
-            x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 1]);
+            x = FloatVector.broadcast(SPECIES, a[a0 + 1 * A_STRIDE + k]);
             c100 = w00.fma(x, c100);
             c101 = w01.fma(x, c101);
             c110 = w10.fma(x, c110);
             c111 = w11.fma(x, c111);
-            x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 2]);
+            x = FloatVector.broadcast(SPECIES, a[a0 + 2 * A_STRIDE + k]);
             c200 = w00.fma(x, c200);
             c201 = w01.fma(x, c201);
             c210 = w10.fma(x, c210);
             c211 = w11.fma(x, c211);
-            x = FloatVector.broadcast(SPECIES, a[a0 + k * 8 + 3]);
+            x = FloatVector.broadcast(SPECIES, a[a0 + 3 * A_STRIDE + k]);
             c300 = w00.fma(x, c300);
             c301 = w01.fma(x, c301);
             c310 = w10.fma(x, c310);
