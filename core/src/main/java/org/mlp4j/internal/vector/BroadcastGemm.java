@@ -16,7 +16,8 @@ import jdk.incubator.vector.FloatVector;
  * columns past the last whole vector through a scalar loop. Row counts that are a multiple of 10 (5 on 16
  * registers) but not of MR, a 10-class output layer's dW, run in 10 x 2 (5 x 2) blocks: no row edge at all.
  * L is addressed through strides, so the same code computes {@code dA = dZ W} (L = dZ) and
- * {@code dW = dZ^T A} (L = dZ transposed, read in place).
+ * {@code dW = dZ^T A} (L = dZ transposed); with 32 vector registers each k chunk of L is first copied to a
+ * constant row stride ({@link #copyL}, {@link #COPY_L}), with 16 it is read in place.
  *
  * <p>Loops: k in chunks of {@link #KC} outermost, then column panels of {@code 3 * LANES}, then row blocks.
  */
@@ -39,9 +40,23 @@ final class BroadcastGemm {
      * 48 KB L1 while every row block reads it; a whole k of 256 (48 KB, with L beside it) does not, and the
      * panel streams from L2. C is re-read once per extra chunk. Measured 2026-12-02, Zen 5, JMH GemmBenchmark
      * B = 256 (k = 256), best iterations, noisy shared machine: 784x256 dA 173 -> 196 GFLOP/s, dW 154 -> 199;
-     * k <= 128 is unaffected. The system property {@code mlp4j.broadcastGemm.kc} overrides it, for measuring.
+     * k <= 128 is unaffected. The system property {@code mlp4j.broadcastGemm.kc} overrides it (at most
+     * {@link BroadcastTiles#L_STRIDE}), for measuring.
      */
-    static final int KC = Integer.getInteger("mlp4j.broadcastGemm.kc", 128);
+    static final int KC = Math.min(BroadcastTiles.L_STRIDE, Math.max(1, Integer.getInteger("mlp4j.broadcastGemm.kc",
+            128)));
+
+    /**
+     * With 32 vector registers (MR 8) the tiles read L copied to a constant row stride ({@link #copyL}); with 16
+     * (MR 4) in place. Intel Xeon (family 6 model 106, AVX-512), JDK 17, 2026-12-03, both builds in one JVM,
+     * alternating, min of 30 calls x 10-12 rounds, B = 128: copied against in place, dW 784x256 489 / 561 us,
+     * 256x128 131 / 131, dA 784x256 397 / 422, 256x128 97 / 97; MNIST training steps (1 thread, B = 128)
+     * 1654 / 1722 us, (2 threads, B = 256) 1620 / 1772 us. The same under {@code -XX:UseAVX=2} (16 ymm
+     * registers, 4-row tiles): dW 784x256 906 / 845 us, dA 1619 / 1349, training B = 128 3102 / 2934 us.
+     */
+    static final boolean COPY_L = MR == 8;
+
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
 
     private BroadcastGemm() {
     }
@@ -62,21 +77,35 @@ final class BroadcastGemm {
         int mr = ten ? TEN : MR;
         int nr = ten ? 2 : NR;
         int vectors = n / LANES;
+        boolean copy = COPY_L && vectors > 0;
+        float[] lp = null;
+        if (copy) {
+            float[][] holder = SCRATCH.get();
+            if (holder[0].length < m * BroadcastTiles.L_STRIDE) {
+                holder[0] = new float[m * BroadcastTiles.L_STRIDE];
+            }
+            lp = holder[0];
+        }
         for (int k0 = 0; k0 < kk; k0 += KC) {
             int kc = Math.min(KC, kk - k0);
             boolean acc = accumulate || k0 > 0;
             int lk = lOff + k0 * lsk;
             int rk = rOff + k0 * rStride;
+            if (copy) {
+                copyL(l, lk, lsi, lsk, m, kc, lp);
+            }
             for (int q = 0; q < vectors; q += nr) {
                 int v = Math.min(nr, vectors - q); // the last panel may be narrower: column edge
                 int j = q * LANES;
                 int i = 0;
                 for (; i + mr <= m; i += mr) {
-                    tile(mr, v, kc, l, lk + i * lsi, lsi, lsk, r, rk + j, rStride, c, cOff + i * cStride + j, cStride, acc);
+                    tile(copy, mr, v, kc, copy ? lp : l, copy ? i * BroadcastTiles.L_STRIDE : lk + i * lsi, lsi, lsk,
+                            r, rk + j, rStride, c, cOff + i * cStride + j, cStride, acc);
                 }
                 for (int h = MR / 2; h >= 1; h /= 2) { // row edge: 4, 2, 1 rows (at most one of each)
                     if (i + h <= m) {
-                        tile(h, v, kc, l, lk + i * lsi, lsi, lsk, r, rk + j, rStride, c, cOff + i * cStride + j, cStride, acc);
+                        tile(copy, h, v, kc, copy ? lp : l, copy ? i * BroadcastTiles.L_STRIDE : lk + i * lsi, lsi,
+                                lsk, r, rk + j, rStride, c, cOff + i * cStride + j, cStride, acc);
                         i += h;
                     }
                 }
@@ -90,14 +119,57 @@ final class BroadcastGemm {
         }
     }
 
-    private static void tile(int rows, int v, int kc, float[] l, int l0, int lsi, int lsk, float[] r, int r0, int rs,
-                             float[] c, int c0, int cs, boolean acc) {
+    /**
+     * Copies {@code L(i, k) = l[l0 + i*lsi + k*lsk]}, i < m, k < kc, to {@code dst[i * L_STRIDE + k]}: the tiles'
+     * broadcasts then read one index plus constants. Read through {@code lsi} and {@code lsk}, every broadcast
+     * of the compiled 8 x 3 tile had its own address arithmetic and range check, about 60 scalar instructions per
+     * k-step for 24 FMAs (C2, JDK 17, AVX-512).
+     */
+    private static void copyL(float[] l, int l0, int lsi, int lsk, int m, int kc, float[] dst) {
+        if (lsk == 1) { // rows in place (dA: L = dZ): vector copies
+            for (int i = 0; i < m; i++) {
+                int src = l0 + i * lsi;
+                int d = i * BroadcastTiles.L_STRIDE;
+                int k = 0;
+                for (; k + LANES <= kc; k += LANES) {
+                    FloatVector.fromArray(SPECIES, l, src + k).intoArray(dst, d + k);
+                }
+                for (; k < kc; k++) {
+                    dst[d + k] = l[src + k];
+                }
+            }
+        } else { // transposed (dW: L = dZ^T)
+            for (int k = 0; k < kc; k++) {
+                int src = l0 + k * lsk;
+                for (int i = 0, d = k; i < m; i++, d += BroadcastTiles.L_STRIDE) {
+                    dst[d] = l[src + i * lsi];
+                }
+            }
+        }
+    }
+
+    private static void tile(boolean copied, int rows, int v, int kc, float[] l, int l0, int lsi, int lsk, float[] r,
+                             int r0, int rs, float[] c, int c0, int cs, boolean acc) {
+        if (copied) {
+            switch (rows * 8 + v) {
+                case 10 * 8 + 2: BroadcastTiles.c10x2(kc, l, l0, r, r0, rs, c, c0, cs, acc); return;
+                case 10 * 8 + 1: BroadcastTiles.c10x1(kc, l, l0, r, r0, rs, c, c0, cs, acc); return;
+                case 8 * 8 + 3: BroadcastTiles.c8x3(kc, l, l0, r, r0, rs, c, c0, cs, acc); return;
+                case 8 * 8 + 2: BroadcastTiles.c8x2(kc, l, l0, r, r0, rs, c, c0, cs, acc); return;
+                case 8 * 8 + 1: BroadcastTiles.c8x1(kc, l, l0, r, r0, rs, c, c0, cs, acc); return;
+                case 4 * 8 + 3: BroadcastTiles.c4x3(kc, l, l0, r, r0, rs, c, c0, cs, acc); return;
+                case 4 * 8 + 2: BroadcastTiles.c4x2(kc, l, l0, r, r0, rs, c, c0, cs, acc); return;
+                case 4 * 8 + 1: BroadcastTiles.c4x1(kc, l, l0, r, r0, rs, c, c0, cs, acc); return;
+                case 2 * 8 + 3: BroadcastTiles.c2x3(kc, l, l0, r, r0, rs, c, c0, cs, acc); return;
+                case 2 * 8 + 2: BroadcastTiles.c2x2(kc, l, l0, r, r0, rs, c, c0, cs, acc); return;
+                case 2 * 8 + 1: BroadcastTiles.c2x1(kc, l, l0, r, r0, rs, c, c0, cs, acc); return;
+                case 1 * 8 + 3: BroadcastTiles.c1x3(kc, l, l0, r, r0, rs, c, c0, cs, acc); return;
+                case 1 * 8 + 2: BroadcastTiles.c1x2(kc, l, l0, r, r0, rs, c, c0, cs, acc); return;
+                case 1 * 8 + 1: BroadcastTiles.c1x1(kc, l, l0, r, r0, rs, c, c0, cs, acc); return;
+                default: throw new AssertionError(rows + " x " + v);
+            }
+        }
         switch (rows * 8 + v) {
-            case 10 * 8 + 2: BroadcastTiles.t10x2(kc, l, l0, lsi, lsk, r, r0, rs, c, c0, cs, acc); return;
-            case 10 * 8 + 1: BroadcastTiles.t10x1(kc, l, l0, lsi, lsk, r, r0, rs, c, c0, cs, acc); return;
-            case 8 * 8 + 3: BroadcastTiles.t8x3(kc, l, l0, lsi, lsk, r, r0, rs, c, c0, cs, acc); return;
-            case 8 * 8 + 2: BroadcastTiles.t8x2(kc, l, l0, lsi, lsk, r, r0, rs, c, c0, cs, acc); return;
-            case 8 * 8 + 1: BroadcastTiles.t8x1(kc, l, l0, lsi, lsk, r, r0, rs, c, c0, cs, acc); return;
             case 5 * 8 + 2: BroadcastTiles.t5x2(kc, l, l0, lsi, lsk, r, r0, rs, c, c0, cs, acc); return;
             case 5 * 8 + 1: BroadcastTiles.t5x1(kc, l, l0, lsi, lsk, r, r0, rs, c, c0, cs, acc); return;
             case 4 * 8 + 3: BroadcastTiles.t4x3(kc, l, l0, lsi, lsk, r, r0, rs, c, c0, cs, acc); return;
