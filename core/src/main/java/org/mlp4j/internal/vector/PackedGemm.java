@@ -75,7 +75,7 @@ final class PackedGemm {
      * JVM, alternating, min of 30 calls per round over 16-20 rounds, 784x256 at B = 128: rows in place and no
      * slices 607 us (median 652); rows packed k-major (the layout before {@link #copySlice}) 477 (526), with
      * slices of 16 / 24 / 32 KB 463 / 454 / 452 (502 / 475 / 500), with one slice of all of k 484 (533); with
-     * the 4-row blocks in the slices too 438-446; with the rows copied per slice (today) 406 us (454), slices
+     * the 4-row blocks in the slices too 438-446; with the rows copied per slice (the version of 18:00 UTC) 406 us (454), slices
      * of 16 KB 425. The MNIST net on 128 real test images, same steps: 604 / 521 / -, 479, 481 us. 24 KB
      * leaves room for a chunk's slice of rows (16 KB at 512 bits) in a 48 KB L1; Zen 2-4 have 32 KB, not
      * measured there. The system property {@code mlp4j.packedGemm.sliceBytes} overrides it, for measuring.
@@ -88,7 +88,8 @@ final class PackedGemm {
      * {@link PackedTiles#A_STRIDE}.
      */
     static int sliceLength(int nrf) {
-        return Math.min(PackedTiles.A_STRIDE, Math.max(SKIP_BLOCK, SLICE_BYTES / (2 * nrf * 4) / SKIP_BLOCK * SKIP_BLOCK));
+        int k = Math.max(SKIP_BLOCK, SLICE_BYTES / (2 * nrf * 4) / SKIP_BLOCK * SKIP_BLOCK);
+        return Math.min(PackedTiles.A_STRIDE, k);
     }
 
     static final int CHUNK_BYTES_DEFAULT = 128 * 1024;
