@@ -75,10 +75,11 @@ final class PackedGemm {
      * JVM, alternating, min of 30 calls per round over 16-20 rounds, 784x256 at B = 128: rows in place and no
      * slices 607 us (median 652); rows packed k-major (the layout before {@link #copySlice}) 477 (526), with
      * slices of 16 / 24 / 32 KB 463 / 454 / 452 (502 / 475 / 500), with one slice of all of k 484 (533); with
-     * the 4-row blocks in the slices too 438-446; with the rows copied per slice (the version of 18:00 UTC) 406 us (454), slices
-     * of 16 KB 425. The MNIST net on 128 real test images, same steps: 604 / 521 / -, 479, 481 us. 24 KB
-     * leaves room for a chunk's slice of rows (16 KB at 512 bits) in a 48 KB L1; Zen 2-4 have 32 KB, not
-     * measured there. The system property {@code mlp4j.packedGemm.sliceBytes} overrides it, for measuring.
+     * the 4-row blocks in the slices too 438-446; with the rows copied per slice ({@link #copySlice}, the
+     * version of 18:00 UTC) 406 us (454), slices of 16 KB 425. The MNIST net on 128 real test images, same
+     * steps: 604 / 521 / -, 479, 481 us. 24 KB leaves room for a chunk's slice of rows (16 KB at 512 bits) in a
+     * 48 KB L1; Zen 2-4 have 32 KB, not measured there. The system property
+     * {@code mlp4j.packedGemm.sliceBytes} overrides it, for measuring.
      */
     static final int SLICE_BYTES = Math.max(1, Integer.getInteger("mlp4j.packedGemm.sliceBytes",
             SLICE_BYTES_DEFAULT));
