@@ -12,49 +12,23 @@ COPIED_SHAPES = [(r, v) for r in (8, 4, 2, 1) for v in (3, 2, 1)] + [(10, v) for
 STRIDED_SHAPES = [(r, v) for r in (4, 2, 1) for v in (3, 2, 1)] + [(5, v) for v in (2, 1)]
 
 
-def strided_tile(r, v):
-    acc = [(i, j) for i in range(r) for j in range(v)]
-    c = lambda i, j: f"c{i}{j}"
-    out = []
-    o = out.append
-    o(f"    /** {r} row(s) of L x {v} vector(s) of R: {len(acc)} accumulators. */")
-    o(f"    static void t{r}x{v}(int kc, float[] l, int l0, int lsi, int lsk, float[] r, int r0, int rs, float[] c,")
-    o(f"                      int c0, int cs, boolean accumulate) {{")
-    for i in range(1, r):
-        o(f"        final int c{i}_ = c0 + {i} * cs;")
-    cb = lambda i: "c0" if i == 0 else f"c{i}_"
-    off = lambda j: f" + {j} * LANES" if j else ""
-    o(f"        FloatVector zero = FloatVector.zero(SPECIES);")
-    for (i, j) in acc:
-        o(f"        FloatVector {c(i, j)} = accumulate ? FloatVector.fromArray(SPECIES, c, {cb(i)}{off(j)}) : zero;")
-    o(f"        int li = l0;")
-    o(f"        int ri = r0;")
-    o(f"        for (int k = 0; k < kc; k++, li += lsk, ri += rs) {{")
-    for j in range(v):
-        o(f"            FloatVector rv{j} = FloatVector.fromArray(SPECIES, r, ri{off(j)});")
-    for i in range(r):
-        lidx = "li" if i == 0 else f"li + {i} * lsi"
-        o(f"            {'FloatVector ' if i == 0 else ''}x = FloatVector.broadcast(SPECIES, l[{lidx}]);")
-        for j in range(v):
-            o(f"            {c(i, j)} = rv{j}.fma(x, {c(i, j)});")
-    o(f"        }}")
-    for (i, j) in acc:
-        o(f"        {c(i, j)}.intoArray(c, {cb(i)}{off(j)});")
-    o(f"    }}")
-    return "\n".join(out)
-
-
 L_STRIDE = 128  # BroadcastGemm.KC at most: the floats between two copied rows of L
 
 
-def tile(r, v):
+def tile(r, v, copied):
+    """copied: L at l[l0 + i * L_STRIDE + k] (c tiles); else in place, l[l0 + i * lsi + k * lsk] (t tiles)."""
     acc = [(i, j) for i in range(r) for j in range(v)]
     c = lambda i, j: f"c{i}{j}"
     out = []
     o = out.append
-    o(f"    /** {r} row(s) of L (copied L_STRIDE apart) x {v} vector(s) of R: {len(acc)} accumulators. */")
-    o(f"    static void c{r}x{v}(int kc, float[] l, int l0, float[] r, int r0, int rs, float[] c, int c0, int cs,")
-    o(f"                      boolean accumulate) {{")
+    if copied:
+        o(f"    /** {r} row(s) of L (copied L_STRIDE apart) x {v} vector(s) of R: {len(acc)} accumulators. */")
+        o(f"    static void c{r}x{v}(int kc, float[] l, int l0, float[] r, int r0, int rs, float[] c, int c0, int cs,")
+        o(f"                      boolean accumulate) {{")
+    else:
+        o(f"    /** {r} row(s) of L x {v} vector(s) of R: {len(acc)} accumulators. */")
+        o(f"    static void t{r}x{v}(int kc, float[] l, int l0, int lsi, int lsk, float[] r, int r0, int rs, float[] c,")
+        o(f"                      int c0, int cs, boolean accumulate) {{")
     for i in range(1, r):
         o(f"        final int c{i}_ = c0 + {i} * cs;")
     cb = lambda i: "c0" if i == 0 else f"c{i}_"
@@ -62,12 +36,15 @@ def tile(r, v):
     o(f"        FloatVector zero = FloatVector.zero(SPECIES);")
     for (i, j) in acc:
         o(f"        FloatVector {c(i, j)} = accumulate ? FloatVector.fromArray(SPECIES, c, {cb(i)}{off(j)}) : zero;")
+    if not copied:
+        o(f"        int li = l0;")
     o(f"        int ri = r0;")
-    o(f"        for (int k = 0; k < kc; k++, ri += rs) {{")
+    o(f"        for (int k = 0; k < kc; k++, {'' if copied else 'li += lsk, '}ri += rs) {{")
     for j in range(v):
         o(f"            FloatVector rv{j} = FloatVector.fromArray(SPECIES, r, ri{off(j)});")
     for i in range(r):
-        o(f"            {'FloatVector ' if i == 0 else ''}x = FloatVector.broadcast(SPECIES, l[l0 + {i} * L_STRIDE + k]);")
+        lidx = f"l0 + {i} * L_STRIDE + k" if copied else ("li" if i == 0 else f"li + {i} * lsi")
+        o(f"            {'FloatVector ' if i == 0 else ''}x = FloatVector.broadcast(SPECIES, l[{lidx}]);")
         for j in range(v):
             o(f"            {c(i, j)} = rv{j}.fma(x, {c(i, j)});")
     o(f"        }}")
@@ -103,9 +80,9 @@ final class BroadcastTiles {
     }
 """ % L_STRIDE)
 for s in COPIED_SHAPES:
-    print(tile(*s))
+    print(tile(*s, copied=True))
     print()
 for s in STRIDED_SHAPES:
-    print(strided_tile(*s))
+    print(tile(*s, copied=False))
     print()
 print("}")
