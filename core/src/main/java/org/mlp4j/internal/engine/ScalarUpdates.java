@@ -1,5 +1,7 @@
 package org.mlp4j.internal.engine;
 
+import org.mlp4j.internal.kernel.ScalarKernels;
+
 /**
  * Update rules without a kernel of their own (rarely used variants): plain loops with the same float
  * arithmetic as the scalar kernels' elements.
@@ -23,8 +25,8 @@ public final class ScalarUpdates {
             } else if (weightDecay != 0f) {
                 gi = gi + weightDecay * pi;
             }
-            float mi = beta1 * m[i] + oneMinusBeta1 * gi;
-            float vi = beta2 * v[i] + oneMinusBeta2 * gi * gi;
+            float mi = ScalarKernels.flushSubnormal(beta1 * m[i] + oneMinusBeta1 * gi);
+            float vi = ScalarKernels.flushSubnormal(beta2 * v[i] + oneMinusBeta2 * gi * gi);
             m[i] = mi;
             v[i] = vi;
             float vm = Math.max(vMax[i], vi);

@@ -280,6 +280,11 @@ public final class VectorKernels implements Kernels {
     // optimizers (same operation order as ScalarKernels, so both paths round identically)
     // ================================================================================================
 
+    /** {@link ScalarKernels#flushSubnormal} on every lane (optimizer state only; see there why). */
+    private static FloatVector flushSubnormal(FloatVector x) {
+        return x.blend(0f, x.abs().lt(Float.MIN_NORMAL));
+    }
+
     @Override
     public void sgd(float[] p, float[] g, float[] buf, int off, int len, float lr, float momentum, float dampening,
                     boolean nesterov, float weightDecay, boolean firstStep) {
@@ -293,8 +298,8 @@ public final class VectorKernels implements Kernels {
                 gv = gv.add(pv.mul(weightDecay));
             }
             if (momentum != 0f) {
-                FloatVector b = firstStep ? gv
-                        : FloatVector.fromArray(SPECIES, buf, i).mul(momentum).add(gv.mul(oneMinusDampening));
+                FloatVector b = flushSubnormal(firstStep ? gv
+                        : FloatVector.fromArray(SPECIES, buf, i).mul(momentum).add(gv.mul(oneMinusDampening)));
                 b.intoArray(buf, i);
                 gv = nesterov ? gv.add(b.mul(momentum)) : b;
             }
@@ -320,8 +325,9 @@ public final class VectorKernels implements Kernels {
             } else if (weightDecay != 0f) {
                 gv = gv.add(pv.mul(weightDecay));
             }
-            FloatVector mv = FloatVector.fromArray(SPECIES, m, i).mul(beta1).add(gv.mul(oneMinusBeta1));
-            FloatVector vv = FloatVector.fromArray(SPECIES, v, i).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+            FloatVector mv = flushSubnormal(FloatVector.fromArray(SPECIES, m, i).mul(beta1).add(gv.mul(oneMinusBeta1)));
+            FloatVector vv = flushSubnormal(
+                    FloatVector.fromArray(SPECIES, v, i).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv)));
             mv.intoArray(m, i);
             vv.intoArray(v, i);
             FloatVector denom = vv.sqrt().div(bc2Sqrt).add(eps);
@@ -344,18 +350,20 @@ public final class VectorKernels implements Kernels {
             if (weightDecay != 0f) {
                 gv = gv.add(pv.mul(weightDecay));
             }
-            FloatVector s = FloatVector.fromArray(SPECIES, sq, i).mul(alpha).add(gv.mul(oneMinusAlpha).mul(gv));
+            FloatVector s = flushSubnormal(
+                    FloatVector.fromArray(SPECIES, sq, i).mul(alpha).add(gv.mul(oneMinusAlpha).mul(gv)));
             s.intoArray(sq, i);
             FloatVector avg;
             if (ga != null) {
-                FloatVector mean = FloatVector.fromArray(SPECIES, ga, i).mul(alpha).add(gv.mul(oneMinusAlpha));
+                FloatVector mean = flushSubnormal(
+                        FloatVector.fromArray(SPECIES, ga, i).mul(alpha).add(gv.mul(oneMinusAlpha)));
                 mean.intoArray(ga, i);
                 avg = s.sub(mean.mul(mean)).sqrt().add(eps);
             } else {
                 avg = s.sqrt().add(eps);
             }
             if (momentum > 0f) {
-                FloatVector b = FloatVector.fromArray(SPECIES, buf, i).mul(momentum).add(gv.div(avg));
+                FloatVector b = flushSubnormal(FloatVector.fromArray(SPECIES, buf, i).mul(momentum).add(gv.div(avg)));
                 b.intoArray(buf, i);
                 pv.sub(b.mul(lr)).intoArray(p, i);
             } else {

@@ -741,6 +741,84 @@ class KernelPropertyTest {
         }
     }
 
+    /**
+     * Optimizer state never holds a subnormal float (ScalarKernels.flushSubnormal says why): state and
+     * gradients mixed with subnormals, exact zeros and values a step or two above Float.MIN_NORMAL (a dead
+     * unit's decaying momentum), on every kernel path, bit-identical between paths.
+     */
+    @Test
+    void optimizerStateIsFlushedToZeroBelowMinNormal() {
+        SplittableRandom rnd = new SplittableRandom(41);
+        List<Object[]> configs = optimizerConfigs();
+        // without weight decay a zero gradient leaves the momentum buffer nothing but its own decay
+        configs.add(new Object[] {"sgd momentum no decay", (OptimizerCall) (k, s, o, n) ->
+                k.sgd(s[0], s[1], s[2], o, n, 0.1f, 0.9f, 0f, false, 0f, false)});
+        for (Object[] cfg : configs) {
+            String name = (String) cfg[0];
+            OptimizerCall call = (OptimizerCall) cfg[1];
+            for (int len : lengths()) {
+                int off = off(rnd);
+                int total = off + len + pad(rnd);
+                float[][] before = optimizerArrays(rnd, total);
+                for (int j = 0; j < total; j++) {
+                    int kind = rnd.nextInt(4);
+                    for (int a = 1; a < before.length; a++) {
+                        float tiny = switch (kind) {
+                            case 0 -> Float.MIN_VALUE * (1 + rnd.nextInt(1000)); // subnormal
+                            case 1 -> Float.MIN_NORMAL * (1 + rnd.nextFloat() * 0.2f); // underflows this step
+                            case 2 -> 0f;
+                            default -> before[a][j];
+                        };
+                        // squares (v, square avg) stay >= 0, and centered RMSprop keeps sq >= ga^2
+                        before[a][j] = a == 4 || a == 5 ? Math.abs(tiny) : (rnd.nextBoolean() ? tiny : -tiny);
+                    }
+                    if (kind != 3) {
+                        before[1][j] = 0f; // no gradient: the state only decays
+                    }
+                }
+                float[][] reference = null;
+                for (Kernels k : available()) {
+                    float[][] s = deepCopy(before);
+                    call.run(k, s, off, len);
+                    call.run(k, s, off, len);
+                    for (int a : stateArrays(name)) {
+                        for (int j = off; j < off + len; j++) {
+                            float x = s[a][j];
+                            if (x != 0f && Math.abs(x) < Float.MIN_NORMAL) {
+                                fail(name + " " + k.getClass().getSimpleName() + " len=" + len + ": state array "
+                                        + a + " index " + j + " is subnormal: " + x);
+                            }
+                        }
+                    }
+                    if (reference == null) {
+                        reference = s;
+                    } else {
+                        for (int a = 0; a < s.length; a++) {
+                            for (int j = 0; j < total; j++) {
+                                assertEquals(Float.floatToIntBits(reference[a][j]), Float.floatToIntBits(s[a][j]),
+                                        name + " len=" + len + " array " + a + " index " + j + ": paths differ");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The state arrays (indices into optimizerArrays) that a configuration of optimizerConfigs writes. */
+    private static int[] stateArrays(String name) {
+        if (name.startsWith("adam")) {
+            return new int[] {3, 4};
+        }
+        if (name.startsWith("rmsprop")) {
+            boolean centered = name.contains("centered");
+            boolean momentum = name.contains("momentum");
+            return centered && momentum ? new int[] {2, 5, 6} : centered ? new int[] {5, 6}
+                    : momentum ? new int[] {2, 5} : new int[] {5};
+        }
+        return name.contains("momentum") || name.contains("nesterov") ? new int[] {2} : new int[0];
+    }
+
     /** The scalar optimizer kernels against the torch.optim formulas (README) evaluated in double. */
     @Test
     void scalarOptimizersMatchDoubleFormulas() {
