@@ -26,6 +26,12 @@ import org.mlp4j.internal.kernel.Kernels;
  * buffer at the next step ({@link Sgd}: from that step's gradient; {@link RmsProp}: from zeros), while
  * {@link RmsProp#centered(boolean)} and {@link Adam#amsgrad(boolean)}, whose state must be tracked from the
  * first step, cannot change once state exists (an {@link IllegalStateException} says so).
+ *
+ * <p>One departure from PyTorch's default: state values (momentum, Adam's moments, RMSprop's averages) whose
+ * magnitude falls below {@link Float#MIN_NORMAL} are stored as zero, as under
+ * {@code torch.set_flush_denormal(True)}. A dead unit's momentum otherwise decays through the subnormal range
+ * for ~150 steps, and arithmetic on subnormals is many times slower on Intel cores; such a value could not move
+ * a parameter of magnitude above {@code lr * 2^-102}.
  */
 public abstract sealed class Optimizer permits Sgd, Adam, RmsProp {
     double learningRate;
