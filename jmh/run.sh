@@ -48,6 +48,7 @@ case "$PROFILE" in
             "training|TrainingBenchmark|-p kernels=vector|6")
     SGEMM_ARGS="--trials 3 --threads 1 --batches 128"
     TORCH_CONFIGS="1:1 1:2"; TORCH_BATCHES="32 128 256"; TORCH_EPOCHS=3
+    HEAD_TO_HEAD="mnist:batch mnist:one tiny:batch tiny:one"; H2H_ROUNDS=80; H2H_WARMUP=5
     export LIMITS_GATE_TIMEOUT=${LIMITS_GATE_TIMEOUT:-5}
     ;;
   smoke)
@@ -62,6 +63,7 @@ case "$PROFILE" in
             "training|TrainingBenchmark|-p kernels=vector -p batch=128 -p threads=1")
     SGEMM_ARGS="--trials 1 --threads 1 --batches 128"
     TORCH_CONFIGS="1:2"; TORCH_BATCHES="128"; TORCH_EPOCHS=2
+    HEAD_TO_HEAD="tiny:one"; H2H_ROUNDS=4; H2H_WARMUP=1
     export LIMITS_GATE_TIMEOUT=${LIMITS_GATE_TIMEOUT:-2}
     ;;
   full)
@@ -76,6 +78,7 @@ case "$PROFILE" in
             "training|TrainingBenchmark|")
     SGEMM_ARGS="--trials 5 --threads 1,2 --batches 32,128,256"
     TORCH_CONFIGS="1:1 1:2 2:2"; TORCH_BATCHES="32 128 256"; TORCH_EPOCHS=5
+    HEAD_TO_HEAD="mnist:batch mnist:one tiny:batch tiny:one"; H2H_ROUNDS=200; H2H_WARMUP=10
     ;;
   *) echo "usage: $0 [quick|full|smoke]" >&2; exit 2 ;;
 esac
@@ -103,6 +106,16 @@ for g in "${BENCH_GROUPS[@]}"; do
   java -jar "$JAR" "$regex" $opts $extra -prof gc -foe true -rf json -rff "$RES/jmh-$name.json" \
       > "$RES/jmh-$name.log" 2>&1 || { log "JMH $name failed, see $RES/jmh-$name.log"; tail -20 "$RES/jmh-$name.log" >&2; exit 1; }
   grep -E "^(Benchmark|[A-Za-z]+Benchmark\.[A-Za-z0-9]+ )" "$RES/jmh-$name.log" >&2 || true
+done
+
+# ONNX Runtime and mlp4j interleaved in one JVM (ratios within rounds: see HeadToHead's javadoc).
+for h in $HEAD_TO_HEAD; do
+  IFS=':' read -r net mode <<< "$h"
+  log "HeadToHead $net $mode: $H2H_ROUNDS rounds, ${H2H_WARMUP} s warm-up"
+  java --add-modules jdk.incubator.vector -Dwarmup="$H2H_WARMUP" -Djson="$RES/h2h-$net-$mode.json" -cp "$JAR" \
+      org.mlp4j.jmh.HeadToHead "$net" "$mode" "$H2H_ROUNDS" > "$RES/h2h-$net-$mode.log" 2>&1 \
+      || { log "HeadToHead $net $mode failed, see $RES/h2h-$net-$mode.log"; tail -20 "$RES/h2h-$net-$mode.log" >&2; exit 1; }
+  grep -v -i warning "$RES/h2h-$net-$mode.log" >&2 || true
 done
 
 if [[ "${SKIP_PEERS:-0}" != 1 ]]; then

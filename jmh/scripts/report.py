@@ -416,6 +416,33 @@ def main():
             w(f"| {label} | {fns(mn)} | {fns(md)} | {fnum(sps)} | {fnum(128 / mn * 1e9)} | {falloc(r['alloc'], r)} | {sps / osps:.2f}× |")
         w("")
 
+    # -- interleaved in one JVM (HeadToHead) ----------------------------------------------------------------
+    h2h = []
+    for path in sorted(glob.glob(os.path.join(a.results, "h2h-*.json"))):
+        with open(path) as f:
+            h2h.append(json.load(f))
+    if h2h:
+        w("## Interleaved with ONNX Runtime in one JVM")
+        w("")
+        w("`org.mlp4j.jmh.HeadToHead` (not JMH): every engine on the same net, weights and input in one JVM, after "
+          "a warm-up, in rounds that time each engine in turn as the best of its calls; the ratio to ONNX Runtime "
+          "is taken within each round, so that a slow second of a shared machine slows both sides of a ratio. "
+          "Batches: throughput ratio (above 1: faster than ONNX Runtime); one sample: latency ratio (below 1: "
+          "faster).")
+        w("")
+        w("| net | what | rounds × calls | engine | best | median of rounds | vs ORT: median of rounds (min–max) |")
+        w("|---|---|---|---|---|---|---|")
+        names = {"onnxruntime": "ONNX Runtime", "network": "mlp4j Network", "predictor-fp32": "mlp4j Predictor fp32",
+                 "predictor-bf16": "mlp4j Predictor bf16"}
+        for h in sorted(h2h, key=lambda h: (h["net"] != "mnist", h["mode"])):
+            what = "batch of 128" if h["mode"] == "batch" else "one sample"
+            for e in h["engines"]:
+                ratio = ("1.00×" if e["engine"] == "onnxruntime"
+                         else f"{e['ratio_median']:.2f}× ({e['ratio_min']:.2f}–{e['ratio_max']:.2f})")
+                w(f"| {h['net']} | {what} | {h['rounds']} × {h['reps']} | {names.get(e['engine'], e['engine'])} | "
+                  f"{fns(e['best_ns'])} | {fns(e['median_ns'])} | {ratio} |")
+        w("")
+
     # -- serving --------------------------------------------------------------------------------------------
     serving = [r for r in rows if r["bench"].startswith("PredictorBenchmark.")]
     if serving:
