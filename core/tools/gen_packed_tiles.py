@@ -22,10 +22,12 @@ STRIDED = {(6, 2, 2), (4, 2, 2)}
 A_STRIDE = 256
 
 
-def tile(r, v, p, seg=False):
+def tile(r, v, p, seg=False, mem=False):
     one = r == 1 or seg  # over one segment [k0, k1), from init's sums, plus bias's
     strided = seg and (r, v, p) in STRIDED  # A's rows A_STRIDE apart: a[a0 + i * A_STRIDE + k]
-    n = (f"s{r}x{v}" if seg else f"t{r}x{v}") + (f"p{p}" if p > 1 else "")
+    # mem: a one-sample tile whose weights are read from AlignedPanels' copy (a 64-byte aligned MemorySegment,
+    # as an Object) at the same float indices; everything else as the tile of the same shape
+    n = (f"s{r}x{v}" if seg else f"t{r}x{v}") + (f"p{p}" if p > 1 else "") + ("m" if mem else "")
     acc = [(i, q, j) for i in range(r) for q in range(p) for j in range(v)]
     c = lambda i, q, j: f"c{i}{q}{j}"
     out = []
@@ -35,12 +37,17 @@ def tile(r, v, p, seg=False):
         o(f"     * {r} rows of A x {p} panel(s) of {v} vector(s): {len(acc)} accumulators. A's rows are {{@link #A_STRIDE}}")
         o(f"     * floats apart, row i's input k at {{@code a[a0 + i * A_STRIDE + k]}} (see {{@link PackedGemm#copySlice}}).")
         o(f"     */")
+    elif mem:
+        o(f"    /** {{@link #t1x{v}{f'p{p}' if p > 1 else ''}}} with its weights read from {{@link AlignedPanels}}' copy {{@code p}}. */")
     else:
         o(f"    /** {r} row(s) of A x {p} panel(s) of {v} vector(s): {len(acc)} accumulators. */")
     aas = "" if strided else " int as,"
     if seg:
         o(f"    static void {n}(int ks, float[] a, int a0,{aas} float[] p, int p0, int ps, float[] init,")
         o(f"                    int ci, int cs, float[] bias, int b0, int bs, float[] out, int o0, int os) {{")
+    elif mem:
+        o(f"    static void {n}(int k0, int k1, float[] a, int a0, Object p, int p0, int ps, float[] init, int ci,")
+        o(f"                    float[] bias, int b0, int bs, float[] out, int o0) throws Throwable {{")
     elif r == 1:
         o(f"    static void {n}(int k0, int k1, float[] a, int a0, float[] p, int p0, int ps, float[] init, int ci,")
         o(f"                    float[] bias, int b0, int bs, float[] out, int o0) {{")
@@ -71,12 +78,21 @@ def tile(r, v, p, seg=False):
         o(f"        final int ks = k1 - k0;")
         o(f"        final int ak = a0 + k0;")
         o(f"        final int pk = k0 * nrf;")
+    if mem:  # byte offsets as longs outside the loop: the bounds checks then see k * (4 * nrf) plus a constant
+        for q in range(p):
+            o(f"        final long m{q} = 4L * (p{q} + pk);")
+        o(f"        final long mk = 4L * nrf;")
     o(f"        for (int k = 0; k < {'ks' if one else 'cols'}; k++) {{")
     for q in range(p):
         for j in range(v):
             off = f" + {j} * LANES" if j else ""
             pk = " + pk" if r == 1 else ""
-            o(f"            FloatVector w{q}{j} = FloatVector.fromArray(SPECIES, p, p{q}{pk} + k * nrf{off});")
+            if mem:
+                moff = f" + {j} * 4L * LANES" if j else ""
+                o(f"            FloatVector w{q}{j} = (FloatVector) AlignedPanels.LOAD.invokeExact(SPECIES, p,")
+                o(f"                    m{q} + k * mk{moff}, AlignedPanels.ORDER);")
+            else:
+                o(f"            FloatVector w{q}{j} = FloatVector.fromArray(SPECIES, p, p{q}{pk} + k * nrf{off});")
     for i in range(r):
         ax = f"a0 + {i} * A_STRIDE + k" if strided else ("ak + k" if r == 1 else f"a{i} + k")
         o(f"            {'FloatVector ' if i == 0 else ''}x = FloatVector.broadcast(SPECIES, a[{ax}]);")
@@ -128,6 +144,10 @@ import jdk.incubator.vector.FloatVector;
  * <p>The activation is not applied here but by the caller on the block while it is in L1: with it in
  * registers (max / blend on 16 accumulators, plus a second store for z) the 8 x 2 tile exceeded C2's inlining
  * budget in training, and the Vector API calls left out were boxed (measured: 288 KB allocated per MNIST step).
+ *
+ * <p>The one-sample tiles ending in {@code m} are the same tiles reading their weights from
+ * {@link AlignedPanels}' 64-byte aligned copy of the panels (JDK 22+), through a constant method handle that
+ * C2 inlines into the same load.
  */
 final class PackedTiles {
     /**
@@ -145,4 +165,8 @@ for s in SHAPES:
 for r, v, p in SEGMENT_SHAPES:
     print(tile(r, v, p, seg=True))
     print()
+for r, v, p in SHAPES:
+    if r == 1:
+        print(tile(r, v, p, mem=True))
+        print()
 print("}")

@@ -22,6 +22,8 @@ public final class ServingWeights {
     private final int[] offsets;
     private final int[] biasOffsets;
     private final float[] packed;
+    /** {@code packed}'s copy for one-sample calls ({@link Kernels#alignedPackedCopy}), or null. */
+    private final Object aligned;
     private final short[] packed16;
     private final float[] bias16;
 
@@ -50,7 +52,8 @@ public final class ServingWeights {
             if (next > Integer.MAX_VALUE - 16) {
                 throw new IllegalArgumentException("packed weights of layer " + l + " exceed 2^31 values");
             }
-            offsets[l + 1] = (int) next;
+            // every layer at a multiple of 16 floats, so that an aligned copy has every layer aligned
+            offsets[l + 1] = bf16 ? (int) next : (int) ((next + 15) & ~15L);
             biasOffsets[l + 1] = biasOffsets[l] + (bf16 ? kernels.packedBf16BiasLength(rows) : 0);
         }
         if (bf16) {
@@ -65,6 +68,7 @@ public final class ServingWeights {
                 }
             }
             packed = null;
+            aligned = null;
             packed16 = new short[offsets[layers]];
             bias16 = new float[biasOffsets[layers]];
             for (int l = 0; l < layers; l++) {
@@ -79,6 +83,7 @@ public final class ServingWeights {
                 kernels.packWeights(params, layout.weightOffset(l), layout.biasOffset(l), layout.outputs(l),
                         layout.inputs(l), packed, offsets[l]);
             }
+            aligned = kernels.alignedPackedCopy(packed);
         }
     }
 
@@ -117,6 +122,8 @@ public final class ServingWeights {
             if (bf16) {
                 kernels.gemmForwardPackedBf16(x, xOff, rows, packed16, offsets[l], bias16, biasOffsets[l], o, i,
                         null, 0, dst, dOff, act, leakySlope);
+            } else if (rows == 1) {
+                kernels.gemmForwardPackedOne(x, xOff, aligned, packed, offsets[l], o, i, dst, dOff, act, leakySlope);
             } else {
                 kernels.gemmForwardPacked(x, xOff, rows, packed, offsets[l], o, i, null, 0, dst, dOff, act,
                         leakySlope);

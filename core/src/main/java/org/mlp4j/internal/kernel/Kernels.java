@@ -85,6 +85,25 @@ public interface Kernels {
                            float[] z, int zOff, float[] act, int actOff, Activation activation, float slope);
 
     /**
+     * A copy of {@code packed} (as {@link #packWeights} wrote it, every layer at a multiple of 16 floats) for
+     * {@link #gemmForwardPackedOne} to read instead, in memory that suits the one-sample kernels better (the
+     * vector kernels on JDK 22+: 64-byte aligned, never moved), or null where there is no such thing. For
+     * weights that no longer change: later writes to {@code packed} are not seen.
+     */
+    default Object alignedPackedCopy(float[] packed) {
+        return null;
+    }
+
+    /**
+     * {@link #gemmForwardPacked} of one sample without {@code z}, reading the weights from {@code aligned} (the
+     * {@link #alignedPackedCopy} of {@code packed}) where it is not null: the same bits either way.
+     */
+    default void gemmForwardPackedOne(float[] a, int aOff, Object aligned, float[] packed, int pOff, int rows,
+                                      int cols, float[] act, int actOff, Activation activation, float slope) {
+        gemmForwardPacked(a, aOff, 1, packed, pOff, rows, cols, null, 0, act, actOff, activation, slope);
+    }
+
+    /**
      * Length of the bfloat16 packed weights ({@code short[]}) of a {@code rows x cols} layer that
      * {@link #packWeightsBf16} writes and {@link #gemmForwardPackedBf16} reads; the layout is private to the
      * implementation, like {@link #packedWeightsLength}'s.

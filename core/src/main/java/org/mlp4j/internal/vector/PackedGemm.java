@@ -302,6 +302,88 @@ final class PackedGemm {
     }
 
     /**
+     * {@link #forward} of one sample ({@code z} null) with the weights read from {@code aligned}, the
+     * {@link AlignedPanels#copyOf} of {@code p}: the same tiles' arithmetic, so the same bits. Narrow layers
+     * (their own small layout) read {@code p}.
+     */
+    static void forwardOneAligned(float[] a, int aOff, Object aligned, float[] p, int pOff, int rows, int cols,
+                                  float[] out, int oOff, Activation act, float slope) {
+        if (NarrowGemm.narrow(rows)) {
+            NarrowGemm.forward(a, aOff, 1, p, pOff, rows, cols, null, 0, out, oOff, act, slope);
+            return;
+        }
+        int v = vectors(rows);
+        int panelSize = (cols + 1) * v * LANES;
+        try {
+            oneRowAligned(v, cols, rows, a, aOff, aligned, p, pOff, panelSize, out, oOff);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) { // the tiles' method handle declares Throwable; fromMemorySegment throws none
+            throw new IllegalStateException(t);
+        }
+        VectorOps.activationForward(act, slope, out, oOff, out, oOff, rows);
+    }
+
+    /** {@link #oneRow} reading the weights from {@code aligned} (the bias rows from {@code p}). */
+    private static void oneRowAligned(int v, int cols, int rows, float[] a, int ai, Object aligned, float[] p,
+                                      int pOff, int panelSize, float[] pre, int pi) throws Throwable {
+        int nrf = v * LANES;
+        int full = rows / nrf;
+        int rem = rows - full * nrf;
+        int[] seg = cols >= SKIP_MIN_COLS ? segmentScratch(cols) : null;
+        int segs = seg != null ? nonZeroSegments(a, ai, 1, cols, cols, seg, 0) : -cols; // < 0: all of [0, cols)
+        int q = 0;
+        for (int n; (n = Math.min(4, full - q)) >= 2; q += n) {
+            oneSampleAligned(n, v, seg, segs, cols, a, ai, aligned, p, pOff + q * panelSize, panelSize, pre,
+                    pi + q * nrf);
+        }
+        for (; q < full; q++) {
+            oneSampleAligned(1, v, seg, segs, cols, a, ai, aligned, p, pOff + q * panelSize, panelSize, pre,
+                    pi + q * nrf);
+        }
+        if (rem > 0) {
+            float[] scratch = SCRATCH.get().tile;
+            oneSampleAligned(1, v, seg, segs, cols, a, ai, aligned, p, pOff + full * panelSize, panelSize, scratch,
+                    0);
+            System.arraycopy(scratch, 0, pre, pi + full * nrf, rem);
+        }
+    }
+
+    private static void oneSampleAligned(int n, int v, int[] seg, int segs, int cols, float[] a, int ai,
+                                         Object aligned, float[] p, int pi, int ps, float[] out, int oi)
+            throws Throwable {
+        int bias = pi + cols * v * LANES;
+        if (segs < 0) {
+            oneSegmentAligned(n, v, 0, cols, a, ai, aligned, pi, ps, ZEROS, 0, p, bias, ps, out, oi);
+            return;
+        }
+        for (int g = 0; g < segs; g++) {
+            boolean last = g == segs - 1;
+            oneSegmentAligned(n, v, seg[2 * g], seg[2 * g + 1], a, ai, aligned, pi, ps, g == 0 ? ZEROS : out,
+                    g == 0 ? 0 : oi, last ? p : ZEROS, last ? bias : 0, last ? ps : 0, out, oi);
+        }
+    }
+
+    private static void oneSegmentAligned(int n, int v, int k0, int k1, float[] a, int ai, Object p, int pi,
+                                          int ps, float[] init, int ci, float[] bias, int b0, int bs, float[] out,
+                                          int oi) throws Throwable {
+        if (v == 2) {
+            switch (n) {
+                case 4: PackedTiles.t1x2p4m(k0, k1, a, ai, p, pi, ps, init, ci, bias, b0, bs, out, oi); return;
+                case 3: PackedTiles.t1x2p3m(k0, k1, a, ai, p, pi, ps, init, ci, bias, b0, bs, out, oi); return;
+                case 2: PackedTiles.t1x2p2m(k0, k1, a, ai, p, pi, ps, init, ci, bias, b0, bs, out, oi); return;
+                default: PackedTiles.t1x2m(k0, k1, a, ai, p, pi, ps, init, ci, bias, b0, bs, out, oi); return;
+            }
+        }
+        switch (n) {
+            case 4: PackedTiles.t1x1p4m(k0, k1, a, ai, p, pi, ps, init, ci, bias, b0, bs, out, oi); return;
+            case 3: PackedTiles.t1x1p3m(k0, k1, a, ai, p, pi, ps, init, ci, bias, b0, bs, out, oi); return;
+            case 2: PackedTiles.t1x1p2m(k0, k1, a, ai, p, pi, ps, init, ci, bias, b0, bs, out, oi); return;
+            default: PackedTiles.t1x1m(k0, k1, a, ai, p, pi, ps, init, ci, bias, b0, bs, out, oi); return;
+        }
+    }
+
+    /**
      * Rows of A per chunk in a layer of {@code cols} inputs: about {@value #CHUNK_BYTES_DEFAULT} bytes of A, at
      * least {@value #CHUNK_MIN_ROWS} rows.
      */

@@ -25,6 +25,10 @@ import jdk.incubator.vector.FloatVector;
  * <p>The activation is not applied here but by the caller on the block while it is in L1: with it in
  * registers (max / blend on 16 accumulators, plus a second store for z) the 8 x 2 tile exceeded C2's inlining
  * budget in training, and the Vector API calls left out were boxed (measured: 288 KB allocated per MNIST step).
+ *
+ * <p>The one-sample tiles ending in {@code m} are the same tiles reading their weights from
+ * {@link AlignedPanels}' 64-byte aligned copy of the panels (JDK 22+), through a constant method handle that
+ * C2 inlines into the same load.
  */
 final class PackedTiles {
     /**
@@ -1050,6 +1054,322 @@ final class PackedTiles {
         c301.add(b01).intoArray(out, o0 + 3 * os + 0 * nrf + 1 * LANES);
         c310.add(b10).intoArray(out, o0 + 3 * os + 1 * nrf + 0 * LANES);
         c311.add(b11).intoArray(out, o0 + 3 * os + 1 * nrf + 1 * LANES);
+    }
+
+    /** {@link #t1x1} with its weights read from {@link AlignedPanels}' copy {@code p}. */
+    static void t1x1m(int k0, int k1, float[] a, int a0, Object p, int p0, int ps, float[] init, int ci,
+                    float[] bias, int b0, int bs, float[] out, int o0) throws Throwable {
+        final int nrf = 1 * LANES;
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 0 * LANES);
+        final int ks = k1 - k0;
+        final int ak = a0 + k0;
+        final int pk = k0 * nrf;
+        final long m0 = 4L * (p0 + pk);
+        final long mk = 4L * nrf;
+        for (int k = 0; k < ks; k++) {
+            FloatVector w00 = (FloatVector) AlignedPanels.LOAD.invokeExact(SPECIES, p,
+                    m0 + k * mk, AlignedPanels.ORDER);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak + k]);
+            c000 = w00.fma(x, c000);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs);
+        c000.add(b00).intoArray(out, o0 + 0 * nrf + 0 * LANES);
+    }
+
+    /** {@link #t1x2} with its weights read from {@link AlignedPanels}' copy {@code p}. */
+    static void t1x2m(int k0, int k1, float[] a, int a0, Object p, int p0, int ps, float[] init, int ci,
+                    float[] bias, int b0, int bs, float[] out, int o0) throws Throwable {
+        final int nrf = 2 * LANES;
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 0 * LANES);
+        FloatVector c001 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 1 * LANES);
+        final int ks = k1 - k0;
+        final int ak = a0 + k0;
+        final int pk = k0 * nrf;
+        final long m0 = 4L * (p0 + pk);
+        final long mk = 4L * nrf;
+        for (int k = 0; k < ks; k++) {
+            FloatVector w00 = (FloatVector) AlignedPanels.LOAD.invokeExact(SPECIES, p,
+                    m0 + k * mk, AlignedPanels.ORDER);
+            FloatVector w01 = (FloatVector) AlignedPanels.LOAD.invokeExact(SPECIES, p,
+                    m0 + k * mk + 1 * 4L * LANES, AlignedPanels.ORDER);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak + k]);
+            c000 = w00.fma(x, c000);
+            c001 = w01.fma(x, c001);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs);
+        FloatVector b01 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs + 1 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * nrf + 0 * LANES);
+        c001.add(b01).intoArray(out, o0 + 0 * nrf + 1 * LANES);
+    }
+
+    /** {@link #t1x1p4} with its weights read from {@link AlignedPanels}' copy {@code p}. */
+    static void t1x1p4m(int k0, int k1, float[] a, int a0, Object p, int p0, int ps, float[] init, int ci,
+                    float[] bias, int b0, int bs, float[] out, int o0) throws Throwable {
+        final int nrf = 1 * LANES;
+        final int p1 = p0 + 1 * ps;
+        final int p2 = p0 + 2 * ps;
+        final int p3 = p0 + 3 * ps;
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 0 * LANES);
+        FloatVector c010 = FloatVector.fromArray(SPECIES, init, ci + 1 * nrf + 0 * LANES);
+        FloatVector c020 = FloatVector.fromArray(SPECIES, init, ci + 2 * nrf + 0 * LANES);
+        FloatVector c030 = FloatVector.fromArray(SPECIES, init, ci + 3 * nrf + 0 * LANES);
+        final int ks = k1 - k0;
+        final int ak = a0 + k0;
+        final int pk = k0 * nrf;
+        final long m0 = 4L * (p0 + pk);
+        final long m1 = 4L * (p1 + pk);
+        final long m2 = 4L * (p2 + pk);
+        final long m3 = 4L * (p3 + pk);
+        final long mk = 4L * nrf;
+        for (int k = 0; k < ks; k++) {
+            FloatVector w00 = (FloatVector) AlignedPanels.LOAD.invokeExact(SPECIES, p,
+                    m0 + k * mk, AlignedPanels.ORDER);
+            FloatVector w10 = (FloatVector) AlignedPanels.LOAD.invokeExact(SPECIES, p,
+                    m1 + k * mk, AlignedPanels.ORDER);
+            FloatVector w20 = (FloatVector) AlignedPanels.LOAD.invokeExact(SPECIES, p,
+                    m2 + k * mk, AlignedPanels.ORDER);
+            FloatVector w30 = (FloatVector) AlignedPanels.LOAD.invokeExact(SPECIES, p,
+                    m3 + k * mk, AlignedPanels.ORDER);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak + k]);
+            c000 = w00.fma(x, c000);
+            c010 = w10.fma(x, c010);
+            c020 = w20.fma(x, c020);
+            c030 = w30.fma(x, c030);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs);
+        FloatVector b10 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * bs);
+        FloatVector b20 = FloatVector.fromArray(SPECIES, bias, b0 + 2 * bs);
+        FloatVector b30 = FloatVector.fromArray(SPECIES, bias, b0 + 3 * bs);
+        c000.add(b00).intoArray(out, o0 + 0 * nrf + 0 * LANES);
+        c010.add(b10).intoArray(out, o0 + 1 * nrf + 0 * LANES);
+        c020.add(b20).intoArray(out, o0 + 2 * nrf + 0 * LANES);
+        c030.add(b30).intoArray(out, o0 + 3 * nrf + 0 * LANES);
+    }
+
+    /** {@link #t1x2p4} with its weights read from {@link AlignedPanels}' copy {@code p}. */
+    static void t1x2p4m(int k0, int k1, float[] a, int a0, Object p, int p0, int ps, float[] init, int ci,
+                    float[] bias, int b0, int bs, float[] out, int o0) throws Throwable {
+        final int nrf = 2 * LANES;
+        final int p1 = p0 + 1 * ps;
+        final int p2 = p0 + 2 * ps;
+        final int p3 = p0 + 3 * ps;
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 0 * LANES);
+        FloatVector c001 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 1 * LANES);
+        FloatVector c010 = FloatVector.fromArray(SPECIES, init, ci + 1 * nrf + 0 * LANES);
+        FloatVector c011 = FloatVector.fromArray(SPECIES, init, ci + 1 * nrf + 1 * LANES);
+        FloatVector c020 = FloatVector.fromArray(SPECIES, init, ci + 2 * nrf + 0 * LANES);
+        FloatVector c021 = FloatVector.fromArray(SPECIES, init, ci + 2 * nrf + 1 * LANES);
+        FloatVector c030 = FloatVector.fromArray(SPECIES, init, ci + 3 * nrf + 0 * LANES);
+        FloatVector c031 = FloatVector.fromArray(SPECIES, init, ci + 3 * nrf + 1 * LANES);
+        final int ks = k1 - k0;
+        final int ak = a0 + k0;
+        final int pk = k0 * nrf;
+        final long m0 = 4L * (p0 + pk);
+        final long m1 = 4L * (p1 + pk);
+        final long m2 = 4L * (p2 + pk);
+        final long m3 = 4L * (p3 + pk);
+        final long mk = 4L * nrf;
+        for (int k = 0; k < ks; k++) {
+            FloatVector w00 = (FloatVector) AlignedPanels.LOAD.invokeExact(SPECIES, p,
+                    m0 + k * mk, AlignedPanels.ORDER);
+            FloatVector w01 = (FloatVector) AlignedPanels.LOAD.invokeExact(SPECIES, p,
+                    m0 + k * mk + 1 * 4L * LANES, AlignedPanels.ORDER);
+            FloatVector w10 = (FloatVector) AlignedPanels.LOAD.invokeExact(SPECIES, p,
+                    m1 + k * mk, AlignedPanels.ORDER);
+            FloatVector w11 = (FloatVector) AlignedPanels.LOAD.invokeExact(SPECIES, p,
+                    m1 + k * mk + 1 * 4L * LANES, AlignedPanels.ORDER);
+            FloatVector w20 = (FloatVector) AlignedPanels.LOAD.invokeExact(SPECIES, p,
+                    m2 + k * mk, AlignedPanels.ORDER);
+            FloatVector w21 = (FloatVector) AlignedPanels.LOAD.invokeExact(SPECIES, p,
+                    m2 + k * mk + 1 * 4L * LANES, AlignedPanels.ORDER);
+            FloatVector w30 = (FloatVector) AlignedPanels.LOAD.invokeExact(SPECIES, p,
+                    m3 + k * mk, AlignedPanels.ORDER);
+            FloatVector w31 = (FloatVector) AlignedPanels.LOAD.invokeExact(SPECIES, p,
+                    m3 + k * mk + 1 * 4L * LANES, AlignedPanels.ORDER);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak + k]);
+            c000 = w00.fma(x, c000);
+            c001 = w01.fma(x, c001);
+            c010 = w10.fma(x, c010);
+            c011 = w11.fma(x, c011);
+            c020 = w20.fma(x, c020);
+            c021 = w21.fma(x, c021);
+            c030 = w30.fma(x, c030);
+            c031 = w31.fma(x, c031);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs);
+        FloatVector b01 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs + 1 * LANES);
+        FloatVector b10 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * bs);
+        FloatVector b11 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * bs + 1 * LANES);
+        FloatVector b20 = FloatVector.fromArray(SPECIES, bias, b0 + 2 * bs);
+        FloatVector b21 = FloatVector.fromArray(SPECIES, bias, b0 + 2 * bs + 1 * LANES);
+        FloatVector b30 = FloatVector.fromArray(SPECIES, bias, b0 + 3 * bs);
+        FloatVector b31 = FloatVector.fromArray(SPECIES, bias, b0 + 3 * bs + 1 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * nrf + 0 * LANES);
+        c001.add(b01).intoArray(out, o0 + 0 * nrf + 1 * LANES);
+        c010.add(b10).intoArray(out, o0 + 1 * nrf + 0 * LANES);
+        c011.add(b11).intoArray(out, o0 + 1 * nrf + 1 * LANES);
+        c020.add(b20).intoArray(out, o0 + 2 * nrf + 0 * LANES);
+        c021.add(b21).intoArray(out, o0 + 2 * nrf + 1 * LANES);
+        c030.add(b30).intoArray(out, o0 + 3 * nrf + 0 * LANES);
+        c031.add(b31).intoArray(out, o0 + 3 * nrf + 1 * LANES);
+    }
+
+    /** {@link #t1x1p3} with its weights read from {@link AlignedPanels}' copy {@code p}. */
+    static void t1x1p3m(int k0, int k1, float[] a, int a0, Object p, int p0, int ps, float[] init, int ci,
+                    float[] bias, int b0, int bs, float[] out, int o0) throws Throwable {
+        final int nrf = 1 * LANES;
+        final int p1 = p0 + 1 * ps;
+        final int p2 = p0 + 2 * ps;
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 0 * LANES);
+        FloatVector c010 = FloatVector.fromArray(SPECIES, init, ci + 1 * nrf + 0 * LANES);
+        FloatVector c020 = FloatVector.fromArray(SPECIES, init, ci + 2 * nrf + 0 * LANES);
+        final int ks = k1 - k0;
+        final int ak = a0 + k0;
+        final int pk = k0 * nrf;
+        final long m0 = 4L * (p0 + pk);
+        final long m1 = 4L * (p1 + pk);
+        final long m2 = 4L * (p2 + pk);
+        final long mk = 4L * nrf;
+        for (int k = 0; k < ks; k++) {
+            FloatVector w00 = (FloatVector) AlignedPanels.LOAD.invokeExact(SPECIES, p,
+                    m0 + k * mk, AlignedPanels.ORDER);
+            FloatVector w10 = (FloatVector) AlignedPanels.LOAD.invokeExact(SPECIES, p,
+                    m1 + k * mk, AlignedPanels.ORDER);
+            FloatVector w20 = (FloatVector) AlignedPanels.LOAD.invokeExact(SPECIES, p,
+                    m2 + k * mk, AlignedPanels.ORDER);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak + k]);
+            c000 = w00.fma(x, c000);
+            c010 = w10.fma(x, c010);
+            c020 = w20.fma(x, c020);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs);
+        FloatVector b10 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * bs);
+        FloatVector b20 = FloatVector.fromArray(SPECIES, bias, b0 + 2 * bs);
+        c000.add(b00).intoArray(out, o0 + 0 * nrf + 0 * LANES);
+        c010.add(b10).intoArray(out, o0 + 1 * nrf + 0 * LANES);
+        c020.add(b20).intoArray(out, o0 + 2 * nrf + 0 * LANES);
+    }
+
+    /** {@link #t1x2p3} with its weights read from {@link AlignedPanels}' copy {@code p}. */
+    static void t1x2p3m(int k0, int k1, float[] a, int a0, Object p, int p0, int ps, float[] init, int ci,
+                    float[] bias, int b0, int bs, float[] out, int o0) throws Throwable {
+        final int nrf = 2 * LANES;
+        final int p1 = p0 + 1 * ps;
+        final int p2 = p0 + 2 * ps;
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 0 * LANES);
+        FloatVector c001 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 1 * LANES);
+        FloatVector c010 = FloatVector.fromArray(SPECIES, init, ci + 1 * nrf + 0 * LANES);
+        FloatVector c011 = FloatVector.fromArray(SPECIES, init, ci + 1 * nrf + 1 * LANES);
+        FloatVector c020 = FloatVector.fromArray(SPECIES, init, ci + 2 * nrf + 0 * LANES);
+        FloatVector c021 = FloatVector.fromArray(SPECIES, init, ci + 2 * nrf + 1 * LANES);
+        final int ks = k1 - k0;
+        final int ak = a0 + k0;
+        final int pk = k0 * nrf;
+        final long m0 = 4L * (p0 + pk);
+        final long m1 = 4L * (p1 + pk);
+        final long m2 = 4L * (p2 + pk);
+        final long mk = 4L * nrf;
+        for (int k = 0; k < ks; k++) {
+            FloatVector w00 = (FloatVector) AlignedPanels.LOAD.invokeExact(SPECIES, p,
+                    m0 + k * mk, AlignedPanels.ORDER);
+            FloatVector w01 = (FloatVector) AlignedPanels.LOAD.invokeExact(SPECIES, p,
+                    m0 + k * mk + 1 * 4L * LANES, AlignedPanels.ORDER);
+            FloatVector w10 = (FloatVector) AlignedPanels.LOAD.invokeExact(SPECIES, p,
+                    m1 + k * mk, AlignedPanels.ORDER);
+            FloatVector w11 = (FloatVector) AlignedPanels.LOAD.invokeExact(SPECIES, p,
+                    m1 + k * mk + 1 * 4L * LANES, AlignedPanels.ORDER);
+            FloatVector w20 = (FloatVector) AlignedPanels.LOAD.invokeExact(SPECIES, p,
+                    m2 + k * mk, AlignedPanels.ORDER);
+            FloatVector w21 = (FloatVector) AlignedPanels.LOAD.invokeExact(SPECIES, p,
+                    m2 + k * mk + 1 * 4L * LANES, AlignedPanels.ORDER);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak + k]);
+            c000 = w00.fma(x, c000);
+            c001 = w01.fma(x, c001);
+            c010 = w10.fma(x, c010);
+            c011 = w11.fma(x, c011);
+            c020 = w20.fma(x, c020);
+            c021 = w21.fma(x, c021);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs);
+        FloatVector b01 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs + 1 * LANES);
+        FloatVector b10 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * bs);
+        FloatVector b11 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * bs + 1 * LANES);
+        FloatVector b20 = FloatVector.fromArray(SPECIES, bias, b0 + 2 * bs);
+        FloatVector b21 = FloatVector.fromArray(SPECIES, bias, b0 + 2 * bs + 1 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * nrf + 0 * LANES);
+        c001.add(b01).intoArray(out, o0 + 0 * nrf + 1 * LANES);
+        c010.add(b10).intoArray(out, o0 + 1 * nrf + 0 * LANES);
+        c011.add(b11).intoArray(out, o0 + 1 * nrf + 1 * LANES);
+        c020.add(b20).intoArray(out, o0 + 2 * nrf + 0 * LANES);
+        c021.add(b21).intoArray(out, o0 + 2 * nrf + 1 * LANES);
+    }
+
+    /** {@link #t1x1p2} with its weights read from {@link AlignedPanels}' copy {@code p}. */
+    static void t1x1p2m(int k0, int k1, float[] a, int a0, Object p, int p0, int ps, float[] init, int ci,
+                    float[] bias, int b0, int bs, float[] out, int o0) throws Throwable {
+        final int nrf = 1 * LANES;
+        final int p1 = p0 + 1 * ps;
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 0 * LANES);
+        FloatVector c010 = FloatVector.fromArray(SPECIES, init, ci + 1 * nrf + 0 * LANES);
+        final int ks = k1 - k0;
+        final int ak = a0 + k0;
+        final int pk = k0 * nrf;
+        final long m0 = 4L * (p0 + pk);
+        final long m1 = 4L * (p1 + pk);
+        final long mk = 4L * nrf;
+        for (int k = 0; k < ks; k++) {
+            FloatVector w00 = (FloatVector) AlignedPanels.LOAD.invokeExact(SPECIES, p,
+                    m0 + k * mk, AlignedPanels.ORDER);
+            FloatVector w10 = (FloatVector) AlignedPanels.LOAD.invokeExact(SPECIES, p,
+                    m1 + k * mk, AlignedPanels.ORDER);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak + k]);
+            c000 = w00.fma(x, c000);
+            c010 = w10.fma(x, c010);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs);
+        FloatVector b10 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * bs);
+        c000.add(b00).intoArray(out, o0 + 0 * nrf + 0 * LANES);
+        c010.add(b10).intoArray(out, o0 + 1 * nrf + 0 * LANES);
+    }
+
+    /** {@link #t1x2p2} with its weights read from {@link AlignedPanels}' copy {@code p}. */
+    static void t1x2p2m(int k0, int k1, float[] a, int a0, Object p, int p0, int ps, float[] init, int ci,
+                    float[] bias, int b0, int bs, float[] out, int o0) throws Throwable {
+        final int nrf = 2 * LANES;
+        final int p1 = p0 + 1 * ps;
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 0 * LANES);
+        FloatVector c001 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 1 * LANES);
+        FloatVector c010 = FloatVector.fromArray(SPECIES, init, ci + 1 * nrf + 0 * LANES);
+        FloatVector c011 = FloatVector.fromArray(SPECIES, init, ci + 1 * nrf + 1 * LANES);
+        final int ks = k1 - k0;
+        final int ak = a0 + k0;
+        final int pk = k0 * nrf;
+        final long m0 = 4L * (p0 + pk);
+        final long m1 = 4L * (p1 + pk);
+        final long mk = 4L * nrf;
+        for (int k = 0; k < ks; k++) {
+            FloatVector w00 = (FloatVector) AlignedPanels.LOAD.invokeExact(SPECIES, p,
+                    m0 + k * mk, AlignedPanels.ORDER);
+            FloatVector w01 = (FloatVector) AlignedPanels.LOAD.invokeExact(SPECIES, p,
+                    m0 + k * mk + 1 * 4L * LANES, AlignedPanels.ORDER);
+            FloatVector w10 = (FloatVector) AlignedPanels.LOAD.invokeExact(SPECIES, p,
+                    m1 + k * mk, AlignedPanels.ORDER);
+            FloatVector w11 = (FloatVector) AlignedPanels.LOAD.invokeExact(SPECIES, p,
+                    m1 + k * mk + 1 * 4L * LANES, AlignedPanels.ORDER);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak + k]);
+            c000 = w00.fma(x, c000);
+            c001 = w01.fma(x, c001);
+            c010 = w10.fma(x, c010);
+            c011 = w11.fma(x, c011);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs);
+        FloatVector b01 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * bs + 1 * LANES);
+        FloatVector b10 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * bs);
+        FloatVector b11 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * bs + 1 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * nrf + 0 * LANES);
+        c001.add(b01).intoArray(out, o0 + 0 * nrf + 1 * LANES);
+        c010.add(b10).intoArray(out, o0 + 1 * nrf + 0 * LANES);
+        c011.add(b11).intoArray(out, o0 + 1 * nrf + 1 * LANES);
     }
 
 }

@@ -109,6 +109,21 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public Object alignedPackedCopy(float[] packed) {
+        return AlignedPanels.copyOf(packed);
+    }
+
+    @Override
+    public void gemmForwardPackedOne(float[] a, int aOff, Object aligned, float[] packed, int pOff, int rows,
+                                     int cols, float[] act, int actOff, Activation activation, float slope) {
+        if (aligned == null) {
+            PackedGemm.forward(a, aOff, 1, packed, pOff, rows, cols, null, 0, act, actOff, activation, slope);
+        } else {
+            PackedGemm.forwardOneAligned(a, aOff, aligned, packed, pOff, rows, cols, act, actOff, activation, slope);
+        }
+    }
+
+    @Override
     public int packedBf16Length(int rows, int cols) {
         return PackedGemmBf16.packedLength(rows, cols);
     }
