@@ -13,13 +13,20 @@ SHAPES += [(6, 2, 2)]  # batches at 32 vector registers: 6 rows x 2 panels (see 
 SEGMENT_SHAPES = [(r, v, 1) for r in (8, 6, 4) for v in (1, 2)] + [(6, 2, 2)]
 
 
-def tile(mr, v, panels, seg=False):
-    name = (f"s{mr}x{v}" if seg else f"t{mr}x{v}") + (f"p{panels}" if panels > 1 else "")
+def tile(mr, v, panels, seg=False, mem=False):
+    # mem: a one-sample tile reading its weights from AlignedPanels' copy (an Object), as gen_packed_tiles.py's
+    name = (f"s{mr}x{v}" if seg else f"t{mr}x{v}") + (f"p{panels}" if panels > 1 else "") + ("m" if mem else "")
     L = []
     o = L.append
-    o(f"    /** {mr} row(s) of A x {panels} panel(s) of {v} vector(s): {mr * v * panels} accumulators. */")
+    if mem:
+        o(f"    /** {{@link #t1x{v}{f'p{panels}' if panels > 1 else ''}}} with its weights read from {{@link AlignedPanels}}' copy {{@code p}}. */")
+    else:
+        o(f"    /** {mr} row(s) of A x {panels} panel(s) of {v} vector(s): {mr * v * panels} accumulators. */")
     one = mr == 1 or seg  # a segment [k0, k1) of k from init's sums (see PackedTiles)
-    if seg:
+    if mem:
+        o(f"    static void {name}(int k0, int k1, float[] a, int a0, Object p, int p0, int ps, float[] init, int ci,")
+        o(f"                    float[] bias, int b0, float[] out, int o0) throws Throwable {{")
+    elif seg:
         o(f"    static void {name}(int ks, float[] a, int a0, int as, short[] p, int p0, int ps, float[] init,")
         o(f"                    int ci, int cs, float[] bias, int b0, int bs, float[] out, int o0, int os) {{")
     elif one:
@@ -46,10 +53,23 @@ def tile(mr, v, panels, seg=False):
         o(f"        final int ks = k1 - k0;")
         o(f"        final int ak = a0 + k0;")
         o(f"        final int pk = k0 * nrf;")
+    if mem:  # byte offsets as longs outside the loop (see gen_packed_tiles.py)
+        for q in range(panels):
+            o(f"        final long m{q} = 2L * (p{q} + pk);")
+        o(f"        final long mk = 2L * nrf;")
     o(f"        for (int k = 0; k < {'ks' if one else 'cols'}; k++) {{")
     pk = " + pk" if mr == 1 else ""
     for q in range(panels):
-        if v == 2:  # one load of 2 * LANES interleaved shorts: the even ones are vector 0, the odd ones vector 1
+        if mem and v == 2:
+            o(f"            IntVector i{q} = (IntVector) ((ShortVector) AlignedPanels.LOAD_SHORTS.invokeExact(SHORTS_FULL, p,")
+            o(f"                    m{q} + k * mk, AlignedPanels.ORDER)).reinterpretAsInts();")
+            o(f"            FloatVector w{q}0 = i{q}.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();")
+            o(f"            FloatVector w{q}1 = i{q}.and(0xffff0000).reinterpretAsFloats();")
+        elif mem:
+            o(f"            FloatVector w{q}0 = ((IntVector) ((ShortVector) AlignedPanels.LOAD_SHORTS.invokeExact(SHORTS, p,")
+            o(f"                    m{q} + k * mk, AlignedPanels.ORDER)).convertShape(VectorOperators.S2I, INTS, 0))")
+            o(f"                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();")
+        elif v == 2:  # one load of 2 * LANES interleaved shorts: the even ones are vector 0, the odd ones vector 1
             o(f"            IntVector i{q} = (IntVector) ShortVector.fromArray(SHORTS_FULL, p, p{q}{pk} + k * nrf).reinterpretAsInts();")
             o(f"            FloatVector w{q}0 = i{q}.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();")
             o(f"            FloatVector w{q}1 = i{q}.and(0xffff0000).reinterpretAsFloats();")
@@ -111,6 +131,9 @@ import jdk.incubator.vector.VectorSpecies;
  * on what was compiled first), and when it is not, every returned vector is boxed. That happened in 1 of 4
  * JMH forks of the single-sample bf16 predict (2016 B/op, AMD EPYC Zen 5, JDK 17, 2026-12-02); the JDK's own
  * Vector API methods are force-inlined, ours cannot be.
+ *
+ * <p>The one-sample tiles ending in {@code m} read their weights from {@link AlignedPanels}' 64-byte aligned
+ * copy (JDK 22+) through a constant method handle, otherwise as the tile of the same shape.
  */
 final class PackedTilesBf16 {
     private static final VectorSpecies<Short> SHORTS =
@@ -123,5 +146,6 @@ final class PackedTilesBf16 {
 
 '''
 
-print(HEADER + "\n\n".join([tile(*s) for s in SHAPES] + [tile(r, v, p, seg=True) for r, v, p in SEGMENT_SHAPES])
+print(HEADER + "\n\n".join([tile(*s) for s in SHAPES] + [tile(r, v, p, seg=True) for r, v, p in SEGMENT_SHAPES]
+                            + [tile(r, v, p, mem=True) for r, v, p in SHAPES if r == 1])
       + "\n}")

@@ -38,10 +38,11 @@ import org.mlp4j.internal.kernel.Kernels;
  * nearest even) and widened to float in registers; biases, activations and accumulation stay float. The
  * outputs are exactly those of a float network whose weights were rounded to bfloat16.
  *
- * <p><b>Memory.</b> On JDK 22 and later a float32 snapshot also keeps a 64-byte aligned copy of its packed
- * weights outside the Java heap for single-sample calls (the same bits; memory freed by the collector with the
- * snapshot): a {@code float[]} is only 8-byte aligned, and on a core with 512-bit vectors a one-sample pass over
- * misaligned weights took 1.6-2x as long. The system property {@code mlp4j.alignedPanels=false} turns it off.
+ * <p><b>Memory.</b> On JDK 22 and later a snapshot (float32 or bfloat16) also keeps a 64-byte aligned copy of
+ * its packed weights outside the Java heap for single-sample calls (the same bits; memory freed by the
+ * collector with the snapshot): a Java array is only 8-byte aligned, and on a core with 512-bit vectors a
+ * one-sample pass over misaligned float weights took 1.6-2x as long. The system property
+ * {@code mlp4j.alignedPanels=false} turns it off.
  *
  * <p>Inputs are validated finite and, as for {@link Network#predict}, an output that overflowed float
  * arithmetic is an {@link ArithmeticException}.

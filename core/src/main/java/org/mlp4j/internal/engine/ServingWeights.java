@@ -22,7 +22,7 @@ public final class ServingWeights {
     private final int[] offsets;
     private final int[] biasOffsets;
     private final float[] packed;
-    /** {@code packed}'s copy for one-sample calls ({@link Kernels#alignedPackedCopy}), or null. */
+    /** The packed weights' copy for one-sample calls ({@link Kernels#alignedPackedCopy}), or null. */
     private final Object aligned;
     private final short[] packed16;
     private final float[] bias16;
@@ -49,11 +49,11 @@ public final class ServingWeights {
             int cols = layout.inputs(l);
             long next = (long) offsets[l] + (bf16 ? kernels.packedBf16Length(rows, cols)
                     : kernels.packedWeightsLength(rows, cols));
-            if (next > Integer.MAX_VALUE - 16) {
+            if (next > Integer.MAX_VALUE - 32) {
                 throw new IllegalArgumentException("packed weights of layer " + l + " exceed 2^31 values");
             }
-            // every layer at a multiple of 16 floats, so that an aligned copy has every layer aligned
-            offsets[l + 1] = bf16 ? (int) next : (int) ((next + 15) & ~15L);
+            // every layer at a multiple of 64 bytes (16 floats, 32 shorts): an aligned copy has them aligned
+            offsets[l + 1] = (int) (bf16 ? (next + 31) & ~31L : (next + 15) & ~15L);
             biasOffsets[l + 1] = biasOffsets[l] + (bf16 ? kernels.packedBf16BiasLength(rows) : 0);
         }
         if (bf16) {
@@ -68,13 +68,13 @@ public final class ServingWeights {
                 }
             }
             packed = null;
-            aligned = null;
             packed16 = new short[offsets[layers]];
             bias16 = new float[biasOffsets[layers]];
             for (int l = 0; l < layers; l++) {
                 kernels.packWeightsBf16(params, layout.weightOffset(l), layout.biasOffset(l), layout.outputs(l),
                         layout.inputs(l), packed16, offsets[l], bias16, biasOffsets[l]);
             }
+            aligned = kernels.alignedPackedCopyBf16(packed16);
         } else {
             packed = new float[offsets[layers]];
             packed16 = null;
@@ -119,7 +119,10 @@ public final class ServingWeights {
             float[] dst = l == last ? out : a[l];
             int dOff = l == last ? outOff : 0;
             Activation act = activations[l];
-            if (bf16) {
+            if (bf16 && rows == 1) {
+                kernels.gemmForwardPackedBf16One(x, xOff, aligned, packed16, offsets[l], bias16, biasOffsets[l], o, i,
+                        dst, dOff, act, leakySlope);
+            } else if (bf16) {
                 kernels.gemmForwardPackedBf16(x, xOff, rows, packed16, offsets[l], bias16, biasOffsets[l], o, i,
                         null, 0, dst, dOff, act, leakySlope);
             } else if (rows == 1) {

@@ -131,6 +131,22 @@ public interface Kernels {
                                int rows, int cols, float[] z, int zOff, float[] act, int actOff,
                                Activation activation, float slope);
 
+    /** {@link #alignedPackedCopy} of bfloat16 panels (every layer at a multiple of 32 shorts), or null. */
+    default Object alignedPackedCopyBf16(short[] packed) {
+        return null;
+    }
+
+    /**
+     * {@link #gemmForwardPackedBf16} of one sample without {@code z}, reading the weights from {@code aligned}
+     * (the {@link #alignedPackedCopyBf16} of {@code packed}) where it is not null: the same bits either way.
+     */
+    default void gemmForwardPackedBf16One(float[] a, int aOff, Object aligned, short[] packed, int pOff,
+                                          float[] bias, int biasOff, int rows, int cols, float[] act, int actOff,
+                                          Activation activation, float slope) {
+        gemmForwardPackedBf16(a, aOff, 1, packed, pOff, bias, biasOff, rows, cols, null, 0, act, actOff, activation,
+                slope);
+    }
+
     /** Batched input gradient {@code dA[b,c] = sum_r dZ[b,r]*W[r,c]} (overwrites dA, {@code [batch][cols]}). */
     void gemmBackwardInput(float[] dz, int dzOff, int batch, float[] w, int wOff, int rows, int cols,
                            float[] da, int daOff);

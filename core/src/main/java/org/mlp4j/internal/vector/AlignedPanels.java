@@ -6,6 +6,7 @@ import java.lang.invoke.MethodType;
 import java.nio.ByteOrder;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -36,15 +37,20 @@ final class AlignedPanels {
     static final ByteOrder ORDER = ByteOrder.nativeOrder();
     /** {@code (VectorSpecies, Object segment, long byteOffset, ByteOrder) -> FloatVector}; null if unsupported. */
     static final MethodHandle LOAD;
+    /** {@code (VectorSpecies, Object segment, long byteOffset, ByteOrder) -> ShortVector}: bfloat16 panels. */
+    static final MethodHandle LOAD_SHORTS;
     private static final MethodHandle ALLOCATE; // (long bytes, long alignment) -> Object segment
-    private static final MethodHandle COPY; // (float[] src, Object dst segment) -> void
+    private static final MethodHandle COPY; // (float[] src, int srcIndex, Object dst, long dstOffset, int n)
+    private static final MethodHandle COPY_SHORTS; // the same from a short[]
     static final boolean SUPPORTED;
     private static final long ALIGNMENT = 64;
 
     static {
         MethodHandle load = null;
+        MethodHandle loadShorts = null;
         MethodHandle allocate = null;
         MethodHandle copy = null;
+        MethodHandle copyShorts = null;
         // 19-21 have java.lang.foreign as a preview API only; 22 made it final
         if (Runtime.version().feature() >= 22 && !"false".equals(System.getProperty(PROPERTY))) {
             try {
@@ -57,6 +63,11 @@ final class AlignedPanels {
                                         ByteOrder.class))
                         .asType(MethodType.methodType(FloatVector.class, VectorSpecies.class, Object.class,
                                 long.class, ByteOrder.class));
+                loadShorts = lookup.findStatic(ShortVector.class, "fromMemorySegment",
+                                MethodType.methodType(ShortVector.class, VectorSpecies.class, segment, long.class,
+                                        ByteOrder.class))
+                        .asType(MethodType.methodType(ShortVector.class, VectorSpecies.class, Object.class,
+                                long.class, ByteOrder.class));
                 // a new automatic arena per copy: its memory is freed once the copy is unreachable (one shared
                 // arena would keep every copy until the arena itself is unreachable, that is, never)
                 MethodHandle ofAuto = lookup.findStatic(arena, "ofAuto", MethodType.methodType(arena));
@@ -65,20 +76,24 @@ final class AlignedPanels {
                 allocate = MethodHandles.foldArguments(alloc, ofAuto) // (bytes, alignment) -> ofAuto().allocate(...)
                         .asType(MethodType.methodType(Object.class, long.class, long.class));
                 // MemorySegment.copy(Object srcArray, int srcIndex, MemorySegment dst, ValueLayout, long dstOffset, int n)
-                Object floats = layout.getField("JAVA_FLOAT").get(null);
                 MethodHandle c = lookup.findStatic(segment, "copy", MethodType.methodType(void.class, Object.class,
                         int.class, segment, layout, long.class, int.class));
-                copy = MethodHandles.insertArguments(c, 3, floats); // (src, srcIndex, dst, dstOffset, n)
-                copy = copy.asType(MethodType.methodType(void.class, Object.class, int.class, Object.class,
-                        long.class, int.class));
+                MethodType objects = MethodType.methodType(void.class, Object.class, int.class, Object.class,
+                        long.class, int.class);
+                copy = MethodHandles.insertArguments(c, 3, layout.getField("JAVA_FLOAT").get(null)).asType(objects);
+                copyShorts = MethodHandles.insertArguments(c, 3, layout.getField("JAVA_SHORT").get(null))
+                        .asType(objects);
             } catch (ReflectiveOperationException | RuntimeException e) {
                 load = null; // not this JDK's API: the heap arrays serve
             }
         }
-        LOAD = load;
+        boolean all = load != null && loadShorts != null && allocate != null && copy != null && copyShorts != null;
+        LOAD = all ? load : null;
+        LOAD_SHORTS = all ? loadShorts : null;
         ALLOCATE = allocate;
         COPY = copy;
-        SUPPORTED = load != null && allocate != null && copy != null;
+        COPY_SHORTS = copyShorts;
+        SUPPORTED = all;
     }
 
     private AlignedPanels() {
@@ -86,12 +101,18 @@ final class AlignedPanels {
 
     /** A 64-byte aligned copy of {@code packed} (the same float at the same index), or null if unsupported. */
     static Object copyOf(float[] packed) {
-        if (!SUPPORTED) {
-            return null;
-        }
+        return SUPPORTED ? copy(COPY, packed, packed.length, 4L) : null;
+    }
+
+    /** A 64-byte aligned copy of bfloat16 panels (the same short at the same index), or null if unsupported. */
+    static Object copyOf(short[] packed) {
+        return SUPPORTED ? copy(COPY_SHORTS, packed, packed.length, 2L) : null;
+    }
+
+    private static Object copy(MethodHandle copy, Object array, int length, long bytesPer) {
         try {
-            Object seg = ALLOCATE.invokeExact(Math.max(1L, 4L * packed.length), ALIGNMENT);
-            COPY.invokeExact((Object) packed, 0, seg, 0L, packed.length);
+            Object seg = ALLOCATE.invokeExact(Math.max(1L, bytesPer * length), ALIGNMENT);
+            copy.invokeExact(array, 0, seg, 0L, length);
             return seg;
         } catch (RuntimeException | Error e) {
             throw e;

@@ -116,6 +116,81 @@ final class PackedGemmBf16 {
         }
     }
 
+    /**
+     * {@link #forward} of one sample ({@code z} null) with the weights read from {@code aligned}, the
+     * {@link AlignedPanels#copyOf(short[])} of {@code p}: the same bits. Narrow layers read {@code p}.
+     */
+    static void forwardOneAligned(float[] a, int aOff, Object aligned, short[] p, int pOff, float[] bias, int bOff,
+                                  int rows, int cols, float[] out, int oOff, Activation act, float slope) {
+        if (NarrowGemm.narrow(rows)) {
+            NarrowGemm.forwardBf16(a, aOff, 1, p, pOff, bias, bOff, rows, cols, null, 0, out, oOff, act, slope);
+            return;
+        }
+        int v = PackedGemm.vectors(rows);
+        int nrf = v * LANES;
+        int panelSize = cols * nrf;
+        int full = rows / nrf;
+        int rem = rows - full * nrf;
+        int[] seg = cols >= PackedGemm.SKIP_MIN_COLS ? PackedGemm.segmentScratch(cols) : null;
+        int segs = seg != null ? PackedGemm.nonZeroSegments(a, aOff, 1, cols, cols, seg, 0) : -cols;
+        try {
+            int q = 0;
+            for (int n; (n = Math.min(4, full - q)) >= 2; q += n) {
+                oneSampleAligned(n, v, seg, segs, cols, a, aOff, aligned, pOff + q * panelSize, panelSize, bias,
+                        bOff + q * nrf, out, oOff + q * nrf);
+            }
+            for (; q < full; q++) {
+                oneSampleAligned(1, v, seg, segs, cols, a, aOff, aligned, pOff + q * panelSize, panelSize, bias,
+                        bOff + q * nrf, out, oOff + q * nrf);
+            }
+            if (rem > 0) {
+                float[] scratch = PackedGemm.scratch().tile;
+                oneSampleAligned(1, v, seg, segs, cols, a, aOff, aligned, pOff + full * panelSize, panelSize, bias,
+                        bOff + full * nrf, scratch, 0);
+                System.arraycopy(scratch, 0, out, oOff + full * nrf, rem);
+            }
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) { // the tiles' method handle declares Throwable; fromMemorySegment throws none
+            throw new IllegalStateException(t);
+        }
+        VectorOps.activationForward(act, slope, out, oOff, out, oOff, rows);
+    }
+
+    private static void oneSampleAligned(int n, int v, int[] seg, int segs, int cols, float[] a, int ai,
+                                         Object p, int pi, int ps, float[] bias, int bi, float[] out, int oi)
+            throws Throwable {
+        float[] zeros = PackedGemm.ZEROS;
+        if (segs < 0) {
+            oneSegmentAligned(n, v, 0, cols, a, ai, p, pi, ps, zeros, 0, bias, bi, out, oi);
+            return;
+        }
+        for (int g = 0; g < segs; g++) {
+            boolean last = g == segs - 1;
+            oneSegmentAligned(n, v, seg[2 * g], seg[2 * g + 1], a, ai, p, pi, ps, g == 0 ? zeros : out,
+                    g == 0 ? 0 : oi, last ? bias : zeros, last ? bi : 0, out, oi);
+        }
+    }
+
+    private static void oneSegmentAligned(int n, int v, int k0, int k1, float[] a, int ai, Object p, int pi,
+                                          int ps, float[] init, int ci, float[] bias, int bi, float[] out, int oi)
+            throws Throwable {
+        if (v == 2) {
+            switch (n) {
+                case 4: PackedTilesBf16.t1x2p4m(k0, k1, a, ai, p, pi, ps, init, ci, bias, bi, out, oi); return;
+                case 3: PackedTilesBf16.t1x2p3m(k0, k1, a, ai, p, pi, ps, init, ci, bias, bi, out, oi); return;
+                case 2: PackedTilesBf16.t1x2p2m(k0, k1, a, ai, p, pi, ps, init, ci, bias, bi, out, oi); return;
+                default: PackedTilesBf16.t1x2m(k0, k1, a, ai, p, pi, ps, init, ci, bias, bi, out, oi); return;
+            }
+        }
+        switch (n) {
+            case 4: PackedTilesBf16.t1x1p4m(k0, k1, a, ai, p, pi, ps, init, ci, bias, bi, out, oi); return;
+            case 3: PackedTilesBf16.t1x1p3m(k0, k1, a, ai, p, pi, ps, init, ci, bias, bi, out, oi); return;
+            case 2: PackedTilesBf16.t1x1p2m(k0, k1, a, ai, p, pi, ps, init, ci, bias, bi, out, oi); return;
+            default: PackedTilesBf16.t1x1m(k0, k1, a, ai, p, pi, ps, init, ci, bias, bi, out, oi); return;
+        }
+    }
+
     /** One sample: its nonzero segments, 2-4 panels per pass (see {@link PackedGemm}). */
     private static void oneRow(int v, int cols, int rows, float[] a, int ai, short[] p, int pOff, int panelSize,
                                float[] bias, int bOff, float[] pre, int pi) {

@@ -28,6 +28,9 @@ import jdk.incubator.vector.VectorSpecies;
  * on what was compiled first), and when it is not, every returned vector is boxed. That happened in 1 of 4
  * JMH forks of the single-sample bf16 predict (2016 B/op, AMD EPYC Zen 5, JDK 17, 2026-12-02); the JDK's own
  * Vector API methods are force-inlined, ours cannot be.
+ *
+ * <p>The one-sample tiles ending in {@code m} read their weights from {@link AlignedPanels}' 64-byte aligned
+ * copy (JDK 22+) through a constant method handle, otherwise as the tile of the same shape.
  */
 final class PackedTilesBf16 {
     private static final VectorSpecies<Short> SHORTS =
@@ -1134,5 +1137,331 @@ final class PackedTilesBf16 {
         c501.add(b01).intoArray(out, o0 + 5 * os + 0 * nrf + 1 * LANES);
         c510.add(b10).intoArray(out, o0 + 5 * os + 1 * nrf + 0 * LANES);
         c511.add(b11).intoArray(out, o0 + 5 * os + 1 * nrf + 1 * LANES);
+    }
+
+    /** {@link #t1x1} with its weights read from {@link AlignedPanels}' copy {@code p}. */
+    static void t1x1m(int k0, int k1, float[] a, int a0, Object p, int p0, int ps, float[] init, int ci,
+                    float[] bias, int b0, float[] out, int o0) throws Throwable {
+        final int nrf = 1 * LANES;
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 0 * LANES);
+        final int ks = k1 - k0;
+        final int ak = a0 + k0;
+        final int pk = k0 * nrf;
+        final long m0 = 2L * (p0 + pk);
+        final long mk = 2L * nrf;
+        for (int k = 0; k < ks; k++) {
+            FloatVector w00 = ((IntVector) ((ShortVector) AlignedPanels.LOAD_SHORTS.invokeExact(SHORTS, p,
+                    m0 + k * mk, AlignedPanels.ORDER)).convertShape(VectorOperators.S2I, INTS, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak + k]);
+            c000 = x.fma(w00, c000);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 0 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * nrf + 0 * LANES);
+    }
+
+    /** {@link #t1x2} with its weights read from {@link AlignedPanels}' copy {@code p}. */
+    static void t1x2m(int k0, int k1, float[] a, int a0, Object p, int p0, int ps, float[] init, int ci,
+                    float[] bias, int b0, float[] out, int o0) throws Throwable {
+        final int nrf = 2 * LANES;
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 0 * LANES);
+        FloatVector c001 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 1 * LANES);
+        final int ks = k1 - k0;
+        final int ak = a0 + k0;
+        final int pk = k0 * nrf;
+        final long m0 = 2L * (p0 + pk);
+        final long mk = 2L * nrf;
+        for (int k = 0; k < ks; k++) {
+            IntVector i0 = (IntVector) ((ShortVector) AlignedPanels.LOAD_SHORTS.invokeExact(SHORTS_FULL, p,
+                    m0 + k * mk, AlignedPanels.ORDER)).reinterpretAsInts();
+            FloatVector w00 = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w01 = i0.and(0xffff0000).reinterpretAsFloats();
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak + k]);
+            c000 = x.fma(w00, c000);
+            c001 = x.fma(w01, c001);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 0 * LANES);
+        FloatVector b01 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 1 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * nrf + 0 * LANES);
+        c001.add(b01).intoArray(out, o0 + 0 * nrf + 1 * LANES);
+    }
+
+    /** {@link #t1x1p4} with its weights read from {@link AlignedPanels}' copy {@code p}. */
+    static void t1x1p4m(int k0, int k1, float[] a, int a0, Object p, int p0, int ps, float[] init, int ci,
+                    float[] bias, int b0, float[] out, int o0) throws Throwable {
+        final int nrf = 1 * LANES;
+        final int p1 = p0 + 1 * ps;
+        final int p2 = p0 + 2 * ps;
+        final int p3 = p0 + 3 * ps;
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 0 * LANES);
+        FloatVector c010 = FloatVector.fromArray(SPECIES, init, ci + 1 * nrf + 0 * LANES);
+        FloatVector c020 = FloatVector.fromArray(SPECIES, init, ci + 2 * nrf + 0 * LANES);
+        FloatVector c030 = FloatVector.fromArray(SPECIES, init, ci + 3 * nrf + 0 * LANES);
+        final int ks = k1 - k0;
+        final int ak = a0 + k0;
+        final int pk = k0 * nrf;
+        final long m0 = 2L * (p0 + pk);
+        final long m1 = 2L * (p1 + pk);
+        final long m2 = 2L * (p2 + pk);
+        final long m3 = 2L * (p3 + pk);
+        final long mk = 2L * nrf;
+        for (int k = 0; k < ks; k++) {
+            FloatVector w00 = ((IntVector) ((ShortVector) AlignedPanels.LOAD_SHORTS.invokeExact(SHORTS, p,
+                    m0 + k * mk, AlignedPanels.ORDER)).convertShape(VectorOperators.S2I, INTS, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w10 = ((IntVector) ((ShortVector) AlignedPanels.LOAD_SHORTS.invokeExact(SHORTS, p,
+                    m1 + k * mk, AlignedPanels.ORDER)).convertShape(VectorOperators.S2I, INTS, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w20 = ((IntVector) ((ShortVector) AlignedPanels.LOAD_SHORTS.invokeExact(SHORTS, p,
+                    m2 + k * mk, AlignedPanels.ORDER)).convertShape(VectorOperators.S2I, INTS, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w30 = ((IntVector) ((ShortVector) AlignedPanels.LOAD_SHORTS.invokeExact(SHORTS, p,
+                    m3 + k * mk, AlignedPanels.ORDER)).convertShape(VectorOperators.S2I, INTS, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak + k]);
+            c000 = x.fma(w00, c000);
+            c010 = x.fma(w10, c010);
+            c020 = x.fma(w20, c020);
+            c030 = x.fma(w30, c030);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 0 * LANES);
+        FloatVector b10 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * nrf + 0 * LANES);
+        FloatVector b20 = FloatVector.fromArray(SPECIES, bias, b0 + 2 * nrf + 0 * LANES);
+        FloatVector b30 = FloatVector.fromArray(SPECIES, bias, b0 + 3 * nrf + 0 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * nrf + 0 * LANES);
+        c010.add(b10).intoArray(out, o0 + 1 * nrf + 0 * LANES);
+        c020.add(b20).intoArray(out, o0 + 2 * nrf + 0 * LANES);
+        c030.add(b30).intoArray(out, o0 + 3 * nrf + 0 * LANES);
+    }
+
+    /** {@link #t1x2p4} with its weights read from {@link AlignedPanels}' copy {@code p}. */
+    static void t1x2p4m(int k0, int k1, float[] a, int a0, Object p, int p0, int ps, float[] init, int ci,
+                    float[] bias, int b0, float[] out, int o0) throws Throwable {
+        final int nrf = 2 * LANES;
+        final int p1 = p0 + 1 * ps;
+        final int p2 = p0 + 2 * ps;
+        final int p3 = p0 + 3 * ps;
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 0 * LANES);
+        FloatVector c001 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 1 * LANES);
+        FloatVector c010 = FloatVector.fromArray(SPECIES, init, ci + 1 * nrf + 0 * LANES);
+        FloatVector c011 = FloatVector.fromArray(SPECIES, init, ci + 1 * nrf + 1 * LANES);
+        FloatVector c020 = FloatVector.fromArray(SPECIES, init, ci + 2 * nrf + 0 * LANES);
+        FloatVector c021 = FloatVector.fromArray(SPECIES, init, ci + 2 * nrf + 1 * LANES);
+        FloatVector c030 = FloatVector.fromArray(SPECIES, init, ci + 3 * nrf + 0 * LANES);
+        FloatVector c031 = FloatVector.fromArray(SPECIES, init, ci + 3 * nrf + 1 * LANES);
+        final int ks = k1 - k0;
+        final int ak = a0 + k0;
+        final int pk = k0 * nrf;
+        final long m0 = 2L * (p0 + pk);
+        final long m1 = 2L * (p1 + pk);
+        final long m2 = 2L * (p2 + pk);
+        final long m3 = 2L * (p3 + pk);
+        final long mk = 2L * nrf;
+        for (int k = 0; k < ks; k++) {
+            IntVector i0 = (IntVector) ((ShortVector) AlignedPanels.LOAD_SHORTS.invokeExact(SHORTS_FULL, p,
+                    m0 + k * mk, AlignedPanels.ORDER)).reinterpretAsInts();
+            FloatVector w00 = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w01 = i0.and(0xffff0000).reinterpretAsFloats();
+            IntVector i1 = (IntVector) ((ShortVector) AlignedPanels.LOAD_SHORTS.invokeExact(SHORTS_FULL, p,
+                    m1 + k * mk, AlignedPanels.ORDER)).reinterpretAsInts();
+            FloatVector w10 = i1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w11 = i1.and(0xffff0000).reinterpretAsFloats();
+            IntVector i2 = (IntVector) ((ShortVector) AlignedPanels.LOAD_SHORTS.invokeExact(SHORTS_FULL, p,
+                    m2 + k * mk, AlignedPanels.ORDER)).reinterpretAsInts();
+            FloatVector w20 = i2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w21 = i2.and(0xffff0000).reinterpretAsFloats();
+            IntVector i3 = (IntVector) ((ShortVector) AlignedPanels.LOAD_SHORTS.invokeExact(SHORTS_FULL, p,
+                    m3 + k * mk, AlignedPanels.ORDER)).reinterpretAsInts();
+            FloatVector w30 = i3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w31 = i3.and(0xffff0000).reinterpretAsFloats();
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak + k]);
+            c000 = x.fma(w00, c000);
+            c001 = x.fma(w01, c001);
+            c010 = x.fma(w10, c010);
+            c011 = x.fma(w11, c011);
+            c020 = x.fma(w20, c020);
+            c021 = x.fma(w21, c021);
+            c030 = x.fma(w30, c030);
+            c031 = x.fma(w31, c031);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 0 * LANES);
+        FloatVector b01 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 1 * LANES);
+        FloatVector b10 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * nrf + 0 * LANES);
+        FloatVector b11 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * nrf + 1 * LANES);
+        FloatVector b20 = FloatVector.fromArray(SPECIES, bias, b0 + 2 * nrf + 0 * LANES);
+        FloatVector b21 = FloatVector.fromArray(SPECIES, bias, b0 + 2 * nrf + 1 * LANES);
+        FloatVector b30 = FloatVector.fromArray(SPECIES, bias, b0 + 3 * nrf + 0 * LANES);
+        FloatVector b31 = FloatVector.fromArray(SPECIES, bias, b0 + 3 * nrf + 1 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * nrf + 0 * LANES);
+        c001.add(b01).intoArray(out, o0 + 0 * nrf + 1 * LANES);
+        c010.add(b10).intoArray(out, o0 + 1 * nrf + 0 * LANES);
+        c011.add(b11).intoArray(out, o0 + 1 * nrf + 1 * LANES);
+        c020.add(b20).intoArray(out, o0 + 2 * nrf + 0 * LANES);
+        c021.add(b21).intoArray(out, o0 + 2 * nrf + 1 * LANES);
+        c030.add(b30).intoArray(out, o0 + 3 * nrf + 0 * LANES);
+        c031.add(b31).intoArray(out, o0 + 3 * nrf + 1 * LANES);
+    }
+
+    /** {@link #t1x1p3} with its weights read from {@link AlignedPanels}' copy {@code p}. */
+    static void t1x1p3m(int k0, int k1, float[] a, int a0, Object p, int p0, int ps, float[] init, int ci,
+                    float[] bias, int b0, float[] out, int o0) throws Throwable {
+        final int nrf = 1 * LANES;
+        final int p1 = p0 + 1 * ps;
+        final int p2 = p0 + 2 * ps;
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 0 * LANES);
+        FloatVector c010 = FloatVector.fromArray(SPECIES, init, ci + 1 * nrf + 0 * LANES);
+        FloatVector c020 = FloatVector.fromArray(SPECIES, init, ci + 2 * nrf + 0 * LANES);
+        final int ks = k1 - k0;
+        final int ak = a0 + k0;
+        final int pk = k0 * nrf;
+        final long m0 = 2L * (p0 + pk);
+        final long m1 = 2L * (p1 + pk);
+        final long m2 = 2L * (p2 + pk);
+        final long mk = 2L * nrf;
+        for (int k = 0; k < ks; k++) {
+            FloatVector w00 = ((IntVector) ((ShortVector) AlignedPanels.LOAD_SHORTS.invokeExact(SHORTS, p,
+                    m0 + k * mk, AlignedPanels.ORDER)).convertShape(VectorOperators.S2I, INTS, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w10 = ((IntVector) ((ShortVector) AlignedPanels.LOAD_SHORTS.invokeExact(SHORTS, p,
+                    m1 + k * mk, AlignedPanels.ORDER)).convertShape(VectorOperators.S2I, INTS, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w20 = ((IntVector) ((ShortVector) AlignedPanels.LOAD_SHORTS.invokeExact(SHORTS, p,
+                    m2 + k * mk, AlignedPanels.ORDER)).convertShape(VectorOperators.S2I, INTS, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak + k]);
+            c000 = x.fma(w00, c000);
+            c010 = x.fma(w10, c010);
+            c020 = x.fma(w20, c020);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 0 * LANES);
+        FloatVector b10 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * nrf + 0 * LANES);
+        FloatVector b20 = FloatVector.fromArray(SPECIES, bias, b0 + 2 * nrf + 0 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * nrf + 0 * LANES);
+        c010.add(b10).intoArray(out, o0 + 1 * nrf + 0 * LANES);
+        c020.add(b20).intoArray(out, o0 + 2 * nrf + 0 * LANES);
+    }
+
+    /** {@link #t1x2p3} with its weights read from {@link AlignedPanels}' copy {@code p}. */
+    static void t1x2p3m(int k0, int k1, float[] a, int a0, Object p, int p0, int ps, float[] init, int ci,
+                    float[] bias, int b0, float[] out, int o0) throws Throwable {
+        final int nrf = 2 * LANES;
+        final int p1 = p0 + 1 * ps;
+        final int p2 = p0 + 2 * ps;
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 0 * LANES);
+        FloatVector c001 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 1 * LANES);
+        FloatVector c010 = FloatVector.fromArray(SPECIES, init, ci + 1 * nrf + 0 * LANES);
+        FloatVector c011 = FloatVector.fromArray(SPECIES, init, ci + 1 * nrf + 1 * LANES);
+        FloatVector c020 = FloatVector.fromArray(SPECIES, init, ci + 2 * nrf + 0 * LANES);
+        FloatVector c021 = FloatVector.fromArray(SPECIES, init, ci + 2 * nrf + 1 * LANES);
+        final int ks = k1 - k0;
+        final int ak = a0 + k0;
+        final int pk = k0 * nrf;
+        final long m0 = 2L * (p0 + pk);
+        final long m1 = 2L * (p1 + pk);
+        final long m2 = 2L * (p2 + pk);
+        final long mk = 2L * nrf;
+        for (int k = 0; k < ks; k++) {
+            IntVector i0 = (IntVector) ((ShortVector) AlignedPanels.LOAD_SHORTS.invokeExact(SHORTS_FULL, p,
+                    m0 + k * mk, AlignedPanels.ORDER)).reinterpretAsInts();
+            FloatVector w00 = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w01 = i0.and(0xffff0000).reinterpretAsFloats();
+            IntVector i1 = (IntVector) ((ShortVector) AlignedPanels.LOAD_SHORTS.invokeExact(SHORTS_FULL, p,
+                    m1 + k * mk, AlignedPanels.ORDER)).reinterpretAsInts();
+            FloatVector w10 = i1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w11 = i1.and(0xffff0000).reinterpretAsFloats();
+            IntVector i2 = (IntVector) ((ShortVector) AlignedPanels.LOAD_SHORTS.invokeExact(SHORTS_FULL, p,
+                    m2 + k * mk, AlignedPanels.ORDER)).reinterpretAsInts();
+            FloatVector w20 = i2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w21 = i2.and(0xffff0000).reinterpretAsFloats();
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak + k]);
+            c000 = x.fma(w00, c000);
+            c001 = x.fma(w01, c001);
+            c010 = x.fma(w10, c010);
+            c011 = x.fma(w11, c011);
+            c020 = x.fma(w20, c020);
+            c021 = x.fma(w21, c021);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 0 * LANES);
+        FloatVector b01 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 1 * LANES);
+        FloatVector b10 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * nrf + 0 * LANES);
+        FloatVector b11 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * nrf + 1 * LANES);
+        FloatVector b20 = FloatVector.fromArray(SPECIES, bias, b0 + 2 * nrf + 0 * LANES);
+        FloatVector b21 = FloatVector.fromArray(SPECIES, bias, b0 + 2 * nrf + 1 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * nrf + 0 * LANES);
+        c001.add(b01).intoArray(out, o0 + 0 * nrf + 1 * LANES);
+        c010.add(b10).intoArray(out, o0 + 1 * nrf + 0 * LANES);
+        c011.add(b11).intoArray(out, o0 + 1 * nrf + 1 * LANES);
+        c020.add(b20).intoArray(out, o0 + 2 * nrf + 0 * LANES);
+        c021.add(b21).intoArray(out, o0 + 2 * nrf + 1 * LANES);
+    }
+
+    /** {@link #t1x1p2} with its weights read from {@link AlignedPanels}' copy {@code p}. */
+    static void t1x1p2m(int k0, int k1, float[] a, int a0, Object p, int p0, int ps, float[] init, int ci,
+                    float[] bias, int b0, float[] out, int o0) throws Throwable {
+        final int nrf = 1 * LANES;
+        final int p1 = p0 + 1 * ps;
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 0 * LANES);
+        FloatVector c010 = FloatVector.fromArray(SPECIES, init, ci + 1 * nrf + 0 * LANES);
+        final int ks = k1 - k0;
+        final int ak = a0 + k0;
+        final int pk = k0 * nrf;
+        final long m0 = 2L * (p0 + pk);
+        final long m1 = 2L * (p1 + pk);
+        final long mk = 2L * nrf;
+        for (int k = 0; k < ks; k++) {
+            FloatVector w00 = ((IntVector) ((ShortVector) AlignedPanels.LOAD_SHORTS.invokeExact(SHORTS, p,
+                    m0 + k * mk, AlignedPanels.ORDER)).convertShape(VectorOperators.S2I, INTS, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w10 = ((IntVector) ((ShortVector) AlignedPanels.LOAD_SHORTS.invokeExact(SHORTS, p,
+                    m1 + k * mk, AlignedPanels.ORDER)).convertShape(VectorOperators.S2I, INTS, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak + k]);
+            c000 = x.fma(w00, c000);
+            c010 = x.fma(w10, c010);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 0 * LANES);
+        FloatVector b10 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * nrf + 0 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * nrf + 0 * LANES);
+        c010.add(b10).intoArray(out, o0 + 1 * nrf + 0 * LANES);
+    }
+
+    /** {@link #t1x2p2} with its weights read from {@link AlignedPanels}' copy {@code p}. */
+    static void t1x2p2m(int k0, int k1, float[] a, int a0, Object p, int p0, int ps, float[] init, int ci,
+                    float[] bias, int b0, float[] out, int o0) throws Throwable {
+        final int nrf = 2 * LANES;
+        final int p1 = p0 + 1 * ps;
+        FloatVector c000 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 0 * LANES);
+        FloatVector c001 = FloatVector.fromArray(SPECIES, init, ci + 0 * nrf + 1 * LANES);
+        FloatVector c010 = FloatVector.fromArray(SPECIES, init, ci + 1 * nrf + 0 * LANES);
+        FloatVector c011 = FloatVector.fromArray(SPECIES, init, ci + 1 * nrf + 1 * LANES);
+        final int ks = k1 - k0;
+        final int ak = a0 + k0;
+        final int pk = k0 * nrf;
+        final long m0 = 2L * (p0 + pk);
+        final long m1 = 2L * (p1 + pk);
+        final long mk = 2L * nrf;
+        for (int k = 0; k < ks; k++) {
+            IntVector i0 = (IntVector) ((ShortVector) AlignedPanels.LOAD_SHORTS.invokeExact(SHORTS_FULL, p,
+                    m0 + k * mk, AlignedPanels.ORDER)).reinterpretAsInts();
+            FloatVector w00 = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w01 = i0.and(0xffff0000).reinterpretAsFloats();
+            IntVector i1 = (IntVector) ((ShortVector) AlignedPanels.LOAD_SHORTS.invokeExact(SHORTS_FULL, p,
+                    m1 + k * mk, AlignedPanels.ORDER)).reinterpretAsInts();
+            FloatVector w10 = i1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w11 = i1.and(0xffff0000).reinterpretAsFloats();
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ak + k]);
+            c000 = x.fma(w00, c000);
+            c001 = x.fma(w01, c001);
+            c010 = x.fma(w10, c010);
+            c011 = x.fma(w11, c011);
+        }
+        FloatVector b00 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 0 * LANES);
+        FloatVector b01 = FloatVector.fromArray(SPECIES, bias, b0 + 0 * nrf + 1 * LANES);
+        FloatVector b10 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * nrf + 0 * LANES);
+        FloatVector b11 = FloatVector.fromArray(SPECIES, bias, b0 + 1 * nrf + 1 * LANES);
+        c000.add(b00).intoArray(out, o0 + 0 * nrf + 0 * LANES);
+        c001.add(b01).intoArray(out, o0 + 0 * nrf + 1 * LANES);
+        c010.add(b10).intoArray(out, o0 + 1 * nrf + 0 * LANES);
+        c011.add(b11).intoArray(out, o0 + 1 * nrf + 1 * LANES);
     }
 }

@@ -124,6 +124,24 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public Object alignedPackedCopyBf16(short[] packed) {
+        return AlignedPanels.copyOf(packed);
+    }
+
+    @Override
+    public void gemmForwardPackedBf16One(float[] a, int aOff, Object aligned, short[] packed, int pOff,
+                                         float[] bias, int biasOff, int rows, int cols, float[] act, int actOff,
+                                         Activation activation, float slope) {
+        if (aligned == null) {
+            PackedGemmBf16.forward(a, aOff, 1, packed, pOff, bias, biasOff, rows, cols, null, 0, act, actOff,
+                    activation, slope);
+        } else {
+            PackedGemmBf16.forwardOneAligned(a, aOff, aligned, packed, pOff, bias, biasOff, rows, cols, act, actOff,
+                    activation, slope);
+        }
+    }
+
+    @Override
     public int packedBf16Length(int rows, int cols) {
         return PackedGemmBf16.packedLength(rows, cols);
     }

@@ -11,8 +11,9 @@ import org.junit.jupiter.api.Test;
 import org.mlp4j.Activation;
 
 /**
- * The one-sample forward from {@link Kernels#alignedPackedCopy} (the vector kernels' 64-byte aligned copy of
- * the panels, JDK 22+) gives the bits of the forward from the heap panels, which the other kernel tests hold
+ * The one-sample forward from {@link Kernels#alignedPackedCopy} and {@link Kernels#alignedPackedCopyBf16} (the
+ * vector kernels' 64-byte aligned copies of the float and bfloat16 panels, JDK 22+) gives the bits of the
+ * forward from the heap panels, which the other kernel tests hold
  * to the scalar twin: every panel shape (narrow layers, one and two vectors per panel, 1-4 panels per pass, a
  * partial last panel), inputs with and without zero stretches, every activation, layers at an offset of the
  * packed array as a served model has them.
@@ -24,6 +25,7 @@ class AlignedPackedCopyTest {
     @Test
     void theVectorKernelsHaveAnAlignedCopyExactlyFromJdk22() throws Exception {
         assertNull(KernelProvider.scalar().alignedPackedCopy(new float[64]));
+        assertNull(KernelProvider.scalar().alignedPackedCopyBf16(new short[64]));
         Kernels v = KernelPropertyTest.vectorOrSkip();
         Object copy = v.alignedPackedCopy(new float[64]);
         if (Runtime.version().feature() >= 22 && !"false".equals(System.getProperty("mlp4j.alignedPanels"))) {
@@ -37,8 +39,11 @@ class AlignedPackedCopyTest {
             assertTrue(!scope.invoke(copy).equals(scope.invoke(other)), "two copies share an arena");
             long address = (long) segment.getMethod("address").invoke(copy);
             assertTrue(address % 64 == 0, "address " + address);
+            Object copy16 = v.alignedPackedCopyBf16(new short[64]);
+            assertTrue(segment.isInstance(copy16) && (long) segment.getMethod("address").invoke(copy16) % 64 == 0);
         } else {
             assertNull(copy);
+            assertNull(v.alignedPackedCopyBf16(new short[64]));
         }
     }
 
@@ -59,6 +64,12 @@ class AlignedPackedCopyTest {
                 float[] packed = new float[off + len + rnd.nextInt(3)];
                 v.packWeights(w, 0, rows * cols, rows, cols, packed, off);
                 Object aligned = v.alignedPackedCopy(packed);
+                int len16 = v.packedBf16Length(rows, cols);
+                int off16 = 32 * (1 + rnd.nextInt(4)); // a later layer: a multiple of 32 shorts
+                short[] packed16 = new short[off16 + len16 + rnd.nextInt(3)];
+                float[] bias16 = new float[5 + v.packedBf16BiasLength(rows)];
+                v.packWeightsBf16(w, 0, rows * cols, rows, cols, packed16, off16, bias16, 5);
+                Object aligned16 = v.alignedPackedCopyBf16(packed16);
                 for (int input = 0; input < 3; input++) {
                     float[] x = new float[cols + 5];
                     for (int k = 0; k < cols; k++) { // dense; MNIST-like blank stretches; zeros but a few
@@ -73,6 +84,13 @@ class AlignedPackedCopyTest {
                         int r = rows;
                         int c = cols;
                         assertArrayEquals(bits(want), bits(got), () -> rows(r, c, act));
+                        float[] want16 = new float[rows + 2];
+                        float[] got16 = new float[rows + 2];
+                        v.gemmForwardPackedBf16(x, 3, 1, packed16, off16, bias16, 5, rows, cols, null, 0, want16, 1,
+                                act, 0.01f);
+                        v.gemmForwardPackedBf16One(x, 3, aligned16, packed16, off16, bias16, 5, rows, cols, got16, 1,
+                                act, 0.01f);
+                        assertArrayEquals(bits(want16), bits(got16), () -> "bf16 " + rows(r, c, act));
                         checked++;
                     }
                 }
