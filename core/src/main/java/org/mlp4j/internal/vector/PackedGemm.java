@@ -290,7 +290,7 @@ final class PackedGemm {
         while (b < batch) {
             int end;
             if (blockRows(batch - b) == 1) { // one of the batch's last 1-3 rows (or a single sample)
-                oneRow(v, cols, rows, a, aOff + b * cols, p, pOff, panelSize, pre, preOff + b * rows);
+                oneRow(v, cols, rows, a, aOff + b * cols, p, null, pOff, panelSize, pre, preOff + b * rows);
                 end = b + 1;
             } else {
                 end = blockChunk(a, aOff, batch, b, chunk, cols, v, rows, p, pOff, panelSize, pre, preOff);
@@ -313,55 +313,8 @@ final class PackedGemm {
             return;
         }
         int v = vectors(rows);
-        int panelSize = (cols + 1) * v * LANES;
-        try {
-            oneRowAligned(v, cols, rows, a, aOff, aligned, p, pOff, panelSize, out, oOff);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) { // the tiles' method handle declares Throwable; fromMemorySegment throws none
-            throw new IllegalStateException(t);
-        }
+        oneRow(v, cols, rows, a, aOff, p, aligned, pOff, (cols + 1) * v * LANES, out, oOff);
         VectorOps.activationForward(act, slope, out, oOff, out, oOff, rows);
-    }
-
-    /** {@link #oneRow} reading the weights from {@code aligned} (the bias rows from {@code p}). */
-    private static void oneRowAligned(int v, int cols, int rows, float[] a, int ai, Object aligned, float[] p,
-                                      int pOff, int panelSize, float[] pre, int pi) throws Throwable {
-        int nrf = v * LANES;
-        int full = rows / nrf;
-        int rem = rows - full * nrf;
-        int[] seg = cols >= SKIP_MIN_COLS ? segmentScratch(cols) : null;
-        int segs = seg != null ? nonZeroSegments(a, ai, 1, cols, cols, seg, 0) : -cols; // < 0: all of [0, cols)
-        int q = 0;
-        for (int n; (n = Math.min(4, full - q)) >= 2; q += n) {
-            oneSampleAligned(n, v, seg, segs, cols, a, ai, aligned, p, pOff + q * panelSize, panelSize, pre,
-                    pi + q * nrf);
-        }
-        for (; q < full; q++) {
-            oneSampleAligned(1, v, seg, segs, cols, a, ai, aligned, p, pOff + q * panelSize, panelSize, pre,
-                    pi + q * nrf);
-        }
-        if (rem > 0) {
-            float[] scratch = SCRATCH.get().tile;
-            oneSampleAligned(1, v, seg, segs, cols, a, ai, aligned, p, pOff + full * panelSize, panelSize, scratch,
-                    0);
-            System.arraycopy(scratch, 0, pre, pi + full * nrf, rem);
-        }
-    }
-
-    private static void oneSampleAligned(int n, int v, int[] seg, int segs, int cols, float[] a, int ai,
-                                         Object aligned, float[] p, int pi, int ps, float[] out, int oi)
-            throws Throwable {
-        int bias = pi + cols * v * LANES;
-        if (segs < 0) {
-            oneSegmentAligned(n, v, 0, cols, a, ai, aligned, pi, ps, ZEROS, 0, p, bias, ps, out, oi);
-            return;
-        }
-        for (int g = 0; g < segs; g++) {
-            boolean last = g == segs - 1;
-            oneSegmentAligned(n, v, seg[2 * g], seg[2 * g + 1], a, ai, aligned, pi, ps, g == 0 ? ZEROS : out,
-                    g == 0 ? 0 : oi, last ? p : ZEROS, last ? bias : 0, last ? ps : 0, out, oi);
-        }
     }
 
     private static void oneSegmentAligned(int n, int v, int k0, int k1, float[] a, int ai, Object p, int pi,
@@ -393,10 +346,11 @@ final class PackedGemm {
 
     /**
      * One sample over every panel: its nonzero segments (in layers of {@value #SKIP_MIN_COLS} or more inputs),
-     * 2-4 panels per pass (2-8 independent chains).
+     * 2-4 panels per pass (2-8 independent chains); the weights from {@code aligned} ({@link AlignedPanels}'
+     * copy of {@code p}) where it is not null, the bias rows always from {@code p}.
      */
-    private static void oneRow(int v, int cols, int rows, float[] a, int ai, float[] p, int pOff, int panelSize,
-                               float[] pre, int pi) {
+    private static void oneRow(int v, int cols, int rows, float[] a, int ai, float[] p, Object aligned, int pOff,
+                               int panelSize, float[] pre, int pi) {
         int nrf = v * LANES;
         int full = rows / nrf;
         int rem = rows - full * nrf;
@@ -404,14 +358,14 @@ final class PackedGemm {
         int segs = seg != null ? nonZeroSegments(a, ai, 1, cols, cols, seg, 0) : -cols; // < 0: all of [0, cols)
         int q = 0;
         for (int n; (n = Math.min(4, full - q)) >= 2; q += n) {
-            oneSample(n, v, seg, segs, cols, a, ai, p, pOff + q * panelSize, panelSize, pre, pi + q * nrf);
+            oneSample(n, v, seg, segs, cols, a, ai, p, aligned, pOff + q * panelSize, panelSize, pre, pi + q * nrf);
         }
         for (; q < full; q++) {
-            oneSample(1, v, seg, segs, cols, a, ai, p, pOff + q * panelSize, panelSize, pre, pi + q * nrf);
+            oneSample(1, v, seg, segs, cols, a, ai, p, aligned, pOff + q * panelSize, panelSize, pre, pi + q * nrf);
         }
         if (rem > 0) { // partial last panel: into the scratch tile, then the valid columns out
             float[] scratch = SCRATCH.get().tile;
-            oneSample(1, v, seg, segs, cols, a, ai, p, pOff + full * panelSize, panelSize, scratch, 0);
+            oneSample(1, v, seg, segs, cols, a, ai, p, aligned, pOff + full * panelSize, panelSize, scratch, 0);
             System.arraycopy(scratch, 0, pre, pi + full * nrf, rem);
         }
     }
@@ -691,22 +645,33 @@ final class PackedGemm {
      * One sample over {@code n} (1-4) consecutive panels in one pass per segment: each segment's sums start
      * from the previous one's, in {@code out}; the last adds the bias.
      */
-    private static void oneSample(int n, int v, int[] seg, int segs, int cols, float[] a, int ai, float[] p, int pi,
-                                  int ps, float[] out, int oi) {
+    private static void oneSample(int n, int v, int[] seg, int segs, int cols, float[] a, int ai, float[] p,
+                                  Object aligned, int pi, int ps, float[] out, int oi) {
         int bias = pi + cols * v * LANES; // the panels' bias row, after their last k
         if (segs < 0) { // all of [0, cols)
-            oneSegment(n, v, 0, cols, a, ai, p, pi, ps, ZEROS, 0, p, bias, ps, out, oi);
+            oneSegment(n, v, 0, cols, a, ai, p, aligned, pi, ps, ZEROS, 0, p, bias, ps, out, oi);
             return;
         }
         for (int g = 0; g < segs; g++) {
             boolean last = g == segs - 1;
-            oneSegment(n, v, seg[2 * g], seg[2 * g + 1], a, ai, p, pi, ps, g == 0 ? ZEROS : out, g == 0 ? 0 : oi,
-                    last ? p : ZEROS, last ? bias : 0, last ? ps : 0, out, oi);
+            oneSegment(n, v, seg[2 * g], seg[2 * g + 1], a, ai, p, aligned, pi, ps, g == 0 ? ZEROS : out,
+                    g == 0 ? 0 : oi, last ? p : ZEROS, last ? bias : 0, last ? ps : 0, out, oi);
         }
     }
 
-    private static void oneSegment(int n, int v, int k0, int k1, float[] a, int ai, float[] p, int pi, int ps,
-                                   float[] init, int ci, float[] bias, int b0, int bs, float[] out, int oi) {
+    private static void oneSegment(int n, int v, int k0, int k1, float[] a, int ai, float[] p, Object aligned,
+                                   int pi, int ps, float[] init, int ci, float[] bias, int b0, int bs, float[] out,
+                                   int oi) {
+        if (aligned != null) {
+            try {
+                oneSegmentAligned(n, v, k0, k1, a, ai, aligned, pi, ps, init, ci, bias, b0, bs, out, oi);
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) { // the tiles' method handle declares Throwable; fromMemorySegment throws none
+                throw new IllegalStateException(t);
+            }
+            return;
+        }
         if (v == 2) {
             switch (n) {
                 case 4: PackedTiles.t1x2p4(k0, k1, a, ai, p, pi, ps, init, ci, bias, b0, bs, out, oi); return;

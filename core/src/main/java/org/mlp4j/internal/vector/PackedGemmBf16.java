@@ -105,7 +105,8 @@ final class PackedGemmBf16 {
         while (b < batch) {
             int end;
             if (PackedGemm.blockRows(batch - b) == 1) { // one of the batch's last 1-3 rows (or a single sample)
-                oneRow(v, cols, rows, a, aOff + b * cols, p, pOff, panelSize, bias, bOff, pre, preOff + b * rows);
+                oneRow(v, cols, rows, a, aOff + b * cols, p, null, pOff, panelSize, bias, bOff, pre,
+                        preOff + b * rows);
                 end = b + 1;
             } else {
                 end = blockChunk(a, aOff, batch, b, chunk, cols, v, rows, p, pOff, panelSize, bias, bOff, pre,
@@ -127,49 +128,8 @@ final class PackedGemmBf16 {
             return;
         }
         int v = PackedGemm.vectors(rows);
-        int nrf = v * LANES;
-        int panelSize = cols * nrf;
-        int full = rows / nrf;
-        int rem = rows - full * nrf;
-        int[] seg = cols >= PackedGemm.SKIP_MIN_COLS ? PackedGemm.segmentScratch(cols) : null;
-        int segs = seg != null ? PackedGemm.nonZeroSegments(a, aOff, 1, cols, cols, seg, 0) : -cols;
-        try {
-            int q = 0;
-            for (int n; (n = Math.min(4, full - q)) >= 2; q += n) {
-                oneSampleAligned(n, v, seg, segs, cols, a, aOff, aligned, pOff + q * panelSize, panelSize, bias,
-                        bOff + q * nrf, out, oOff + q * nrf);
-            }
-            for (; q < full; q++) {
-                oneSampleAligned(1, v, seg, segs, cols, a, aOff, aligned, pOff + q * panelSize, panelSize, bias,
-                        bOff + q * nrf, out, oOff + q * nrf);
-            }
-            if (rem > 0) {
-                float[] scratch = PackedGemm.scratch().tile;
-                oneSampleAligned(1, v, seg, segs, cols, a, aOff, aligned, pOff + full * panelSize, panelSize, bias,
-                        bOff + full * nrf, scratch, 0);
-                System.arraycopy(scratch, 0, out, oOff + full * nrf, rem);
-            }
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) { // the tiles' method handle declares Throwable; fromMemorySegment throws none
-            throw new IllegalStateException(t);
-        }
+        oneRow(v, cols, rows, a, aOff, p, aligned, pOff, cols * v * LANES, bias, bOff, out, oOff);
         VectorOps.activationForward(act, slope, out, oOff, out, oOff, rows);
-    }
-
-    private static void oneSampleAligned(int n, int v, int[] seg, int segs, int cols, float[] a, int ai,
-                                         Object p, int pi, int ps, float[] bias, int bi, float[] out, int oi)
-            throws Throwable {
-        float[] zeros = PackedGemm.ZEROS;
-        if (segs < 0) {
-            oneSegmentAligned(n, v, 0, cols, a, ai, p, pi, ps, zeros, 0, bias, bi, out, oi);
-            return;
-        }
-        for (int g = 0; g < segs; g++) {
-            boolean last = g == segs - 1;
-            oneSegmentAligned(n, v, seg[2 * g], seg[2 * g + 1], a, ai, p, pi, ps, g == 0 ? zeros : out,
-                    g == 0 ? 0 : oi, last ? bias : zeros, last ? bi : 0, out, oi);
-        }
     }
 
     private static void oneSegmentAligned(int n, int v, int k0, int k1, float[] a, int ai, Object p, int pi,
@@ -191,9 +151,12 @@ final class PackedGemmBf16 {
         }
     }
 
-    /** One sample: its nonzero segments, 2-4 panels per pass (see {@link PackedGemm}). */
-    private static void oneRow(int v, int cols, int rows, float[] a, int ai, short[] p, int pOff, int panelSize,
-                               float[] bias, int bOff, float[] pre, int pi) {
+    /**
+     * One sample: its nonzero segments, 2-4 panels per pass (see {@link PackedGemm}); the weights from
+     * {@code aligned} ({@link AlignedPanels}' copy of {@code p}) where it is not null.
+     */
+    private static void oneRow(int v, int cols, int rows, float[] a, int ai, short[] p, Object aligned, int pOff,
+                               int panelSize, float[] bias, int bOff, float[] pre, int pi) {
         int nrf = v * LANES;
         int full = rows / nrf;
         int rem = rows - full * nrf;
@@ -201,17 +164,17 @@ final class PackedGemmBf16 {
         int segs = seg != null ? PackedGemm.nonZeroSegments(a, ai, 1, cols, cols, seg, 0) : -cols;
         int q = 0;
         for (int n; (n = Math.min(4, full - q)) >= 2; q += n) {
-            oneSample(n, v, seg, segs, cols, a, ai, p, pOff + q * panelSize, panelSize, bias, bOff + q * nrf, pre,
-                    pi + q * nrf);
+            oneSample(n, v, seg, segs, cols, a, ai, p, aligned, pOff + q * panelSize, panelSize, bias,
+                    bOff + q * nrf, pre, pi + q * nrf);
         }
         for (; q < full; q++) {
-            oneSample(1, v, seg, segs, cols, a, ai, p, pOff + q * panelSize, panelSize, bias, bOff + q * nrf, pre,
-                    pi + q * nrf);
+            oneSample(1, v, seg, segs, cols, a, ai, p, aligned, pOff + q * panelSize, panelSize, bias,
+                    bOff + q * nrf, pre, pi + q * nrf);
         }
         if (rem > 0) { // partial last panel: into the scratch tile, then the valid columns out
             float[] scratch = PackedGemm.scratch().tile;
-            oneSample(1, v, seg, segs, cols, a, ai, p, pOff + full * panelSize, panelSize, bias, bOff + full * nrf,
-                    scratch, 0);
+            oneSample(1, v, seg, segs, cols, a, ai, p, aligned, pOff + full * panelSize, panelSize, bias,
+                    bOff + full * nrf, scratch, 0);
             System.arraycopy(scratch, 0, pre, pi + full * nrf, rem);
         }
     }
@@ -298,22 +261,32 @@ final class PackedGemmBf16 {
      * when {@code segs < 0}), as in {@link PackedGemm}: each segment continues the previous one's sums in
      * {@code out}, the last adds the bias.
      */
-    private static void oneSample(int n, int v, int[] seg, int segs, int cols, float[] a, int ai, short[] p, int pi,
-                                  int ps, float[] bias, int bi, float[] out, int oi) {
+    private static void oneSample(int n, int v, int[] seg, int segs, int cols, float[] a, int ai, short[] p,
+                                  Object aligned, int pi, int ps, float[] bias, int bi, float[] out, int oi) {
         float[] zeros = PackedGemm.ZEROS;
         if (segs < 0) {
-            oneSegment(n, v, 0, cols, a, ai, p, pi, ps, zeros, 0, bias, bi, out, oi);
+            oneSegment(n, v, 0, cols, a, ai, p, aligned, pi, ps, zeros, 0, bias, bi, out, oi);
             return;
         }
         for (int g = 0; g < segs; g++) {
             boolean last = g == segs - 1;
-            oneSegment(n, v, seg[2 * g], seg[2 * g + 1], a, ai, p, pi, ps, g == 0 ? zeros : out, g == 0 ? 0 : oi,
-                    last ? bias : zeros, last ? bi : 0, out, oi);
+            oneSegment(n, v, seg[2 * g], seg[2 * g + 1], a, ai, p, aligned, pi, ps, g == 0 ? zeros : out,
+                    g == 0 ? 0 : oi, last ? bias : zeros, last ? bi : 0, out, oi);
         }
     }
 
-    private static void oneSegment(int n, int v, int k0, int k1, float[] a, int ai, short[] p, int pi, int ps,
-                                   float[] init, int ci, float[] bias, int bi, float[] out, int oi) {
+    private static void oneSegment(int n, int v, int k0, int k1, float[] a, int ai, short[] p, Object aligned,
+                                   int pi, int ps, float[] init, int ci, float[] bias, int bi, float[] out, int oi) {
+        if (aligned != null) {
+            try {
+                oneSegmentAligned(n, v, k0, k1, a, ai, aligned, pi, ps, init, ci, bias, bi, out, oi);
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) { // the tiles' method handle declares Throwable; fromMemorySegment throws none
+                throw new IllegalStateException(t);
+            }
+            return;
+        }
         if (v == 2) {
             switch (n) {
                 case 4: PackedTilesBf16.t1x2p4(k0, k1, a, ai, p, pi, ps, init, ci, bias, bi, out, oi); return;
