@@ -138,6 +138,21 @@ final class BroadcastGemm {
                     dst[d + k] = l[src + k];
                 }
             }
+        } else if (VectorOps.GATHER_COPIES) { // transposed (dW: L = dZ^T), LANES values of k per gather
+            int[] map = VectorOps.strideMap(lsk);
+            int k = 0;
+            for (; k + LANES <= kc; k += LANES) { // the LANES rows of L^T at k stay in L1 across i
+                int src = l0 + k * lsk;
+                for (int i = 0, d = k; i < m; i++, d += BroadcastTiles.L_STRIDE) {
+                    FloatVector.fromArray(SPECIES, l, src + i * lsi, map, 0).intoArray(dst, d);
+                }
+            }
+            for (; k < kc; k++) {
+                int src = l0 + k * lsk;
+                for (int i = 0, d = k; i < m; i++, d += BroadcastTiles.L_STRIDE) {
+                    dst[d] = l[src + i * lsi];
+                }
+            }
         } else { // transposed (dW: L = dZ^T)
             for (int k = 0; k < kc; k++) {
                 int src = l0 + k * lsk;

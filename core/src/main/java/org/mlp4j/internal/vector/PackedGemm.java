@@ -251,6 +251,13 @@ final class PackedGemm {
         int panelSize = (cols + 1) * nrf;
         for (int r0 = rowFrom, p = dstOff + rowFrom / nrf * panelSize; r0 < rowTo; r0 += nrf, p += panelSize) {
             int n = Math.min(nrf, rows - r0);
+            if (n == nrf && VectorOps.GATHER_COPIES) {
+                packPanelGather(w, wOff + r0 * cols, cols, nrf, dst, p);
+                for (int j = 0; j < n; j++) {
+                    dst[p + cols * nrf + j] = w[bOff + r0 + j];
+                }
+                continue;
+            }
             // Blocks of KB columns: a block's KB destination lines (KB * nrf floats) stay in L1 while the n rows
             // are read 64 bytes at a time. Row by row over all k was 3x slower at 784x256 (its 784 lines of
             // destination, 100 KB, do not fit L1).
@@ -270,6 +277,26 @@ final class PackedGemm {
                 for (int k = 0, d = p + j; k <= cols; k++, d += nrf) {
                     dst[d] = 0f;
                 }
+            }
+        }
+    }
+
+    /**
+     * One whole panel's weights, {@code dst[p + k * nrf + j] = w[src + j * cols + k]}, a vector of rows per k
+     * gathered. AMD EPYC Zen 4 (AVX-512), JDK 17, 2026-12-06, best of 50 calls, 784x256: 89-94 us against
+     * 124-157 us for the scalar loop below (blocks of {@value #PACK_KB} k), 256x128 14.3 against 19.3 us.
+     */
+    private static void packPanelGather(float[] w, int src, int cols, int nrf, float[] dst, int p) {
+        int[] map = VectorOps.strideMap(cols);
+        if (nrf == 2 * LANES) {
+            int src2 = src + LANES * cols;
+            for (int k = 0, d = p; k < cols; k++, d += nrf) {
+                FloatVector.fromArray(SPECIES, w, src + k, map, 0).intoArray(dst, d);
+                FloatVector.fromArray(SPECIES, w, src2 + k, map, 0).intoArray(dst, d + LANES);
+            }
+        } else {
+            for (int k = 0, d = p; k < cols; k++, d += nrf) {
+                FloatVector.fromArray(SPECIES, w, src + k, map, 0).intoArray(dst, d);
             }
         }
     }

@@ -104,6 +104,27 @@ final class VectorOps {
         return s;
     }
 
+    /**
+     * Strided copies ({@link PackedGemm#pack}, the transposed copy of {@link BroadcastGemm}) gather a vector of
+     * {@code src[s], src[s + stride], ...} instead of moving one float at a time. At 512 bits and 256 (AVX2 and
+     * AVX-512 have gather instructions) only; 128-bit shapes keep the scalar loops.
+     */
+    static final boolean GATHER_COPIES = LANES >= 8
+            && Boolean.parseBoolean(System.getProperty("mlp4j.gatherCopies", "true"));
+
+    private static final ThreadLocal<int[]> STRIDE_MAP = ThreadLocal.withInitial(() -> new int[LANES]);
+
+    /** This thread's gather index map {@code {0, stride, 2 * stride, ...}} ({@code LANES} entries). */
+    static int[] strideMap(int stride) {
+        int[] map = STRIDE_MAP.get();
+        if (map[1] != stride) {
+            for (int t = 0; t < LANES; t++) {
+                map[t] = t * stride;
+            }
+        }
+        return map;
+    }
+
     /** {@code dst[dOff + i] += src[sOff + i]} for i < len. */
     static void add(float[] dst, int dOff, float[] src, int sOff, int len) {
         int i = 0;
