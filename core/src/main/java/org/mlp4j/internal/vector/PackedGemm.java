@@ -41,6 +41,12 @@ final class PackedGemm {
      * 4 x 2 = 8 + 3: the 6 x 2 block (15 registers on paper) spills there.
      * The system property {@value #MR_PROPERTY} (4, 6 or 8) overrides it, for measuring.
      *
+     * <p>AMD Zen 4 at 512 bits ({@link KernelProvider#halfWidthVectorUnits}: one 512-bit FMA per cycle) uses 8 x 2,
+     * one panel at a time, rows in place. 2026-12-06, JDK 17, one JVM per setting, alternating, best of 30
+     * calls: 784x256 at B = 128 469-472 us against 495-534 with 6 x 2 x 2, at B = 256 938 against 986-999, at B = 32
+     * 121-123 against 125-133; 256x128 and the tiny net's layers equal; the MNIST net's batch of 128
+     * ({@code jmh/ab/BuildAB.java infer 128}, three JVMs each) 598-609 us against 634-664 us.
+     *
      * <p>With 32 registers the 6-row blocks pass over two panels at once where a layer has two or more
      * ({@code s6x2p2}: 24 accumulators, 4 weight vectors, 1 broadcast; 6 broadcasts per 24 FMAs instead of 8 per
      * 16). On a 2-core Intel Xeon (AVX-512, JDK 17, 2026-12-02, standalone, 784x256, 120 rows, median of 25)
@@ -205,7 +211,10 @@ final class PackedGemm {
     private static int rowsPerBlock() {
         String v = System.getProperty(MR_PROPERTY);
         if (v == null) {
-            return KernelProvider.vectorRegisters(LANES) >= 32 ? 6 : 4;
+            if (KernelProvider.vectorRegisters(LANES) < 32) {
+                return 4;
+            }
+            return LANES >= 16 && KernelProvider.halfWidthVectorUnits() ? 8 : 6;
         }
         switch (v.trim()) {
             case "4": return 4;

@@ -33,6 +33,9 @@ class TierDeterminismTest {
     /** C2 with 256- and 128-bit vectors: the AVX2 and SSE tile shapes, on any machine. */
     private static final String C2_256 = "-XX:MaxVectorSize=32";
     private static final String C2_128 = "-XX:MaxVectorSize=16";
+    /** C2 with both forward block heights of 32-register machines (8 is Zen 4's default, 6 the others'). */
+    private static final String MR_6 = "-Dmlp4j.packedGemm.mr=6";
+    private static final String MR_8 = "-Dmlp4j.packedGemm.mr=8";
 
     @Test
     void sameBitsInterpretedC1AndC2() throws Exception {
@@ -53,7 +56,7 @@ class TierDeterminismTest {
         for (String java : javas) {
             // the other JDK: C2 and C1 only, to keep the test near ten seconds
             String[] modes = java.equals(javas.get(0)) ? new String[] {C2, "-XX:TieredStopAtLevel=1", "-Xint", C2_256,
-                C2_128} : new String[] {C2, "-XX:TieredStopAtLevel=1"};
+                C2_128, MR_6, MR_8} : new String[] {C2, "-XX:TieredStopAtLevel=1"};
             for (String mode : modes) {
                 List<String> run = new ArrayList<>(scenarios);
                 if (mode.equals("-Xint")) {
@@ -91,7 +94,7 @@ class TierDeterminismTest {
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(TierProbe.class.getName());
-        if (mode.equals(C2) || mode.equals(C2_256) || mode.equals(C2_128)) { // enough repetitions for C2 to compile the kernels (checked: -XX:+PrintCompilation)
+        if (mode.equals(C2) || mode.equals(C2_256) || mode.equals(C2_128) || mode.equals(MR_6) || mode.equals(MR_8)) { // enough repetitions for C2 to compile the kernels (checked: -XX:+PrintCompilation)
             cmd.addAll(List.of("--repeat", "100"));
         }
         cmd.addAll(scenarios);
