@@ -66,7 +66,15 @@ final class PackedGemm {
      * ymm registers): MR 4: 673 / 111 / 6.0, MR 6: 1061 / 178 / 11.8, MR 8: 1057 / 173 / 11.5;
      * {@code -XX:MaxVectorSize=32} (256 bits, 32 registers): MR 4: 599 / 101 / 6.4, MR 6: 466 / 77 / 5.8.
      */
-    static final int MR = rowsPerBlock();
+    static final int MR = rowsPerBlock(false);
+    /**
+     * The bfloat16 kernels' block height ({@link PackedGemmBf16}): {@link #MR}, except on Zen 4, where it stays 6
+     * (6 x 2 x 2 panels): there the widening of each weight vector competes with the FMAs for the same units,
+     * and 6 rows over two panels widen 4 vectors per 24 FMAs. Zen 4, JDK 17, 2026-12-06, {@code HeadToHead
+     * mnist batch}, two JVMs per setting, alternating: the bf16 MNIST batch of 128 538-539 us with 6, 622-623
+     * with 8 (fp32 in the same JVMs: 592-602 with 6, 558-560 with 8).
+     */
+    static final int MR_BF16 = rowsPerBlock(true);
     static final String MR_PROPERTY = "mlp4j.packedGemm.mr";
 
     private static final int PACK_KB = 16;
@@ -208,13 +216,13 @@ final class PackedGemm {
     private PackedGemm() {
     }
 
-    private static int rowsPerBlock() {
+    private static int rowsPerBlock(boolean bf16) {
         String v = System.getProperty(MR_PROPERTY);
         if (v == null) {
             if (KernelProvider.vectorRegisters(LANES) < 32) {
                 return 4;
             }
-            return LANES >= 16 && KernelProvider.halfWidthVectorUnits() ? 8 : 6;
+            return !bf16 && LANES >= 16 && KernelProvider.halfWidthVectorUnits() ? 8 : 6;
         }
         switch (v.trim()) {
             case "4": return 4;
@@ -508,10 +516,15 @@ final class PackedGemm {
      * noise, which moves whole forks by 10 % and more).
      */
     static int blockRows(int left) {
-        if (left >= MR) {
-            return MR == 6 && (left == 8 || left == 9) ? 4 : MR;
+        return blockRows(left, MR);
+    }
+
+    /** {@link #blockRows(int)} for blocks of at most {@code mr} rows. */
+    static int blockRows(int left, int mr) {
+        if (left >= mr) {
+            return mr == 6 && (left == 8 || left == 9) ? 4 : mr;
         }
-        return left >= 6 && MR > 6 ? 6 : left >= 4 ? 4 : 1;
+        return left >= 6 && mr > 6 ? 6 : left >= 4 ? 4 : 1;
     }
 
     /** This thread's scratch (the partial-panel tile, the one-sample segments), shared with PackedGemmBf16. */

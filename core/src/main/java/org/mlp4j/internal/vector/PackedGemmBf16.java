@@ -24,10 +24,9 @@ import org.mlp4j.internal.kernel.Bf16;
  */
 final class PackedGemmBf16 {
     /**
-     * Samples per register block: the float GEMM's choice ({@link PackedGemm#MR}: 6 with 32 vector registers,
-     * 4 with 16).
+     * Samples per register block ({@link PackedGemm#MR_BF16}: 6 with 32 vector registers, 4 with 16).
      */
-    private static final int MR = PackedGemm.MR;
+    private static final int MR = PackedGemm.MR_BF16;
 
     private PackedGemmBf16() {
     }
@@ -104,7 +103,7 @@ final class PackedGemmBf16 {
         int b = 0;
         while (b < batch) {
             int end;
-            if (PackedGemm.blockRows(batch - b) == 1) { // one of the batch's last 1-3 rows (or a single sample)
+            if (PackedGemm.blockRows(batch - b, MR) == 1) { // one of the batch's last 1-3 rows (or a single sample)
                 oneRow(v, cols, rows, a, aOff + b * cols, p, null, pOff, panelSize, bias, bOff, pre,
                         preOff + b * rows);
                 end = b + 1;
@@ -193,7 +192,7 @@ final class PackedGemmBf16 {
         int[] segCount = s.segmentCounts;
         int nb = 0;
         int b = b0;
-        for (int mr; b < b0 + chunk && (mr = PackedGemm.blockRows(batch - b)) > 1; b += mr, nb++) {
+        for (int mr; b < b0 + chunk && (mr = PackedGemm.blockRows(batch - b, MR)) > 1; b += mr, nb++) {
             if (skip) {
                 segCount[nb] = PackedGemm.nonZeroSegments(a, aOff + b * cols, mr, cols, cols, seg, nb * stride);
             }
@@ -202,7 +201,7 @@ final class PackedGemmBf16 {
         for (int q = 0; q < full; ) {
             int np = MR == 6 && v == 2 && q + 1 < full ? 2 : 1; // 6-row blocks pass over two panels
             for (int i = 0, bb = b0; i < nb; i++) {
-                int mr = PackedGemm.blockRows(batch - bb);
+                int mr = PackedGemm.blockRows(batch - bb, MR);
                 int ai = aOff + bb * cols;
                 int pi = preOff + bb * rows + q * nrf;
                 int so = i * stride;
@@ -236,7 +235,7 @@ final class PackedGemmBf16 {
             int pq = pOff + full * panelSize;
             int bq = bOff + full * nrf;
             for (int i = 0, bb = b0; i < nb; i++) {
-                int mr = PackedGemm.blockRows(batch - bb);
+                int mr = PackedGemm.blockRows(batch - bb, MR);
                 int ai = aOff + bb * cols;
                 int so = i * stride;
                 int segs = skip ? segCount[i] : 1;
