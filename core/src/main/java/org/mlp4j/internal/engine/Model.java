@@ -35,6 +35,9 @@ public final class Model {
     private int trainableVersion;
     private volatile int version;
     private volatile int packedVersion = -1;
+    // the packed weights' aligned copy for one-sample calls (written under the lock before alignedVersion)
+    private Object aligned;
+    private volatile int alignedVersion = -1;
 
     /**
      * A model over {@code params} (kept, not copied), which must have {@code layout.parameterCount()} values.
@@ -204,7 +207,43 @@ public final class Model {
      * {@code out[outOff, outOff+outputSize)}.
      */
     public void predict(float[] x, int xOff, float[] out, int outOff, Buffers buffers) {
-        forward(x, xOff, 1, null, buffers.a, 0, out, outOff);
+        PackedWeights pw = ensurePacked();
+        Object al = alignedPacked();
+        int last = layout.layerCount() - 1;
+        for (int l = 0; l <= last; l++) {
+            int o = layout.outputs(l);
+            float[] dst = l == last ? out : buffers.a[l];
+            int dOff = l == last ? outOff : 0;
+            Activation act = activations[l];
+            pw.forwardOne(l, x, xOff, al, dst, dOff, act, leakySlope);
+            if (act == Activation.SOFTMAX) {
+                ActivationMath.softmaxInPlace(dst, dOff, o);
+            }
+            x = dst;
+            xOff = dOff;
+        }
+    }
+
+    /**
+     * The aligned copy of the packed weights for one-sample calls ({@link PackedWeights#alignedCopy}), brought up
+     * to the current parameters first; null where the kernels have none. Rewritten in place after a change:
+     * nothing reads it then, since no forward pass runs while the parameters change.
+     */
+    private Object alignedPacked() {
+        if (alignedVersion != version) {
+            refreshAligned();
+        }
+        return aligned;
+    }
+
+    private synchronized void refreshAligned() {
+        int v = version;
+        if (alignedVersion == v) {
+            return;
+        }
+        PackedWeights pw = ensurePacked();
+        aligned = pw.alignedCopy(aligned);
+        alignedVersion = v; // volatile: publishes the copy
     }
 
     /**

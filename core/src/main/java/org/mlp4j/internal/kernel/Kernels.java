@@ -95,6 +95,14 @@ public interface Kernels {
     }
 
     /**
+     * {@link #alignedPackedCopy} into {@code copy}, an earlier copy of an array of {@code packed}'s length, for
+     * weights that changed (nothing may read {@code copy} meanwhile); returns the copy.
+     */
+    default Object alignedPackedCopyInto(float[] packed, Object copy) {
+        return copy;
+    }
+
+    /**
      * {@link #gemmForwardPacked} of one sample without {@code z}, reading the weights from {@code aligned} (the
      * {@link #alignedPackedCopy} of {@code packed}) where it is not null: the same bits either way.
      */

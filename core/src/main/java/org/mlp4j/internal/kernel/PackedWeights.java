@@ -37,7 +37,7 @@ public final class PackedWeights {
             if (next > Integer.MAX_VALUE - 16) {
                 throw new IllegalArgumentException("packed weights of layer " + l + " exceed 2^31 floats");
             }
-            offsets[l + 1] = (int) next;
+            offsets[l + 1] = (int) ((next + 15) / 16 * 16); // each layer at 64 bytes: see alignedCopy
         }
         this.packed = new float[offsets[layout.layerCount()]];
         int tasks = 0;
@@ -105,6 +105,10 @@ public final class PackedWeights {
         int l = taskLayer[task];
         kernels.packWeightRows(params, layout.weightOffset(l), layout.biasOffset(l), layout.outputs(l),
                 layout.inputs(l), packed, offsets[l], taskFrom[task], taskTo[task]);
+        if (taskTo[task] == layout.outputs(l)) { // the layer's padding, so that the tasks write all of pack's output
+            int end = offsets[l] + kernels.packedWeightsLength(layout.outputs(l), layout.inputs(l));
+            java.util.Arrays.fill(packed, end, offsets[l + 1], 0f);
+        }
     }
 
     /** Packs every layer from the flat parameter array {@code params}. */
@@ -113,6 +117,26 @@ public final class PackedWeights {
             kernels.packWeights(params, layout.weightOffset(l), layout.biasOffset(l), layout.outputs(l),
                     layout.inputs(l), packed, offsets[l]);
         }
+    }
+
+    /**
+     * A copy of the packed values for {@link #forwardOne} in memory that suits the one-sample kernels better
+     * ({@link Kernels#alignedPackedCopy}: 64-byte aligned on JDK 22+, where every layer starts at a multiple of 16
+     * floats), into {@code reuse} when it is an earlier result of this method; null where the kernels have none.
+     * Nothing may read {@code reuse} while it is rewritten.
+     */
+    public Object alignedCopy(Object reuse) {
+        return reuse == null ? kernels.alignedPackedCopy(packed) : kernels.alignedPackedCopyInto(packed, reuse);
+    }
+
+    /**
+     * {@link #forward} of one sample without pre-activations, reading the weights from {@code aligned} (an
+     * {@link #alignedCopy} of the current pack) where it is not null: the same bits either way.
+     */
+    public void forwardOne(int layer, float[] x, int xOff, Object aligned, float[] act, int actOff,
+                           Activation activation, float slope) {
+        kernels.gemmForwardPackedOne(x, xOff, aligned, packed, offsets[layer], layout.outputs(layer),
+                layout.inputs(layer), act, actOff, activation, slope);
     }
 
     /**

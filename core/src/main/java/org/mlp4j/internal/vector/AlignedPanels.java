@@ -109,6 +109,18 @@ final class AlignedPanels {
         return SUPPORTED ? copy(COPY_SHORTS, packed, packed.length, 2L) : null;
     }
 
+    /** {@link #copyOf(float[])} into {@code copy}, made by it from an array of {@code packed}'s length. */
+    static Object copyInto(float[] packed, Object copy) {
+        try {
+            COPY.invokeExact((Object) packed, 0, copy, 0L, packed.length);
+            return copy;
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("copying packed weights to aligned memory", t);
+        }
+    }
+
     private static Object copy(MethodHandle copy, Object array, int length, long bytesPer) {
         try {
             Object seg = ALLOCATE.invokeExact(Math.max(1L, bytesPer * length), ALIGNMENT);

@@ -114,6 +114,11 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public Object alignedPackedCopyInto(float[] packed, Object copy) {
+        return AlignedPanels.copyInto(packed, copy);
+    }
+
+    @Override
     public void gemmForwardPackedOne(float[] a, int aOff, Object aligned, float[] packed, int pOff, int rows,
                                      int cols, float[] act, int actOff, Activation activation, float slope) {
         if (aligned == null) {
