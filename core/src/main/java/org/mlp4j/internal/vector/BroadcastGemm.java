@@ -55,6 +55,12 @@ final class BroadcastGemm {
      * registers, 4-row tiles): dW 784x256 906 / 845 us, dA 1619 / 1349, training B = 128 3102 / 2934 us.
      */
     static final boolean COPY_L = MR == 8;
+    /**
+     * Whether rows that are a multiple of 10 (5) run in 10 x 2 (5 x 2) blocks; {@code -Dmlp4j.broadcastGemm.ten=false}
+     * turns it off, for measuring. Zen 4, JDK 17, 2026-12-06, dW of the 128x10 layer at B = 128, best of 2000
+     * calls, two JVMs each: 3.5 us with, 4.0 us without (8 + 2 rows).
+     */
+    static final boolean TEN_ROWS = Boolean.parseBoolean(System.getProperty("mlp4j.broadcastGemm.ten", "true"));
 
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
 
@@ -73,7 +79,7 @@ final class BroadcastGemm {
         }
         // 10-row layers (a 10-class output layer's dW) in blocks of 10 (5 on 16 registers) x 2 vectors: no row
         // edge, whose 2-row tiles have too few FMA chains to cover the FMA latency.
-        boolean ten = m % MR != 0 && m % TEN == 0;
+        boolean ten = TEN_ROWS && m % MR != 0 && m % TEN == 0;
         int mr = ten ? TEN : MR;
         int nr = ten ? 2 : NR;
         int vectors = n / LANES;

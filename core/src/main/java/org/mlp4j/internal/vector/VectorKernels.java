@@ -183,9 +183,46 @@ public final class VectorKernels implements Kernels {
                                    int cols, float[] g, int gOff, int gbOff) {
         // G[r, c] = sum_b dZ[b, r] A[b, c]: L = dZ^T read in place, (i = r) stride 1, (k = b) stride dzStride.
         broadcastGemm(rows, cols, batch, dz, dzOff, 1, dzStride, a, aOff, cols, g, gOff, cols, false);
+        if (rows < LANES) {
+            narrowBiasGradient(dz, dzOff, dzStride, batch, rows, g, gbOff);
+            return;
+        }
         java.util.Arrays.fill(g, gbOff, gbOff + rows, 0f);
         for (int b = 0; b < batch; b++) {
             VectorOps.add(g, gbOff, dz, dzOff + b * dzStride, rows);
+        }
+    }
+
+    /**
+     * {@code g[gbOff + r] = sum_b dZ[b, r]} (from 0, b in order: the bits of the loop above) for layers narrower
+     * than a vector, four rows at a time in registers. Through {@code VectorOps.add}'s scalar tail the 128x10
+     * layer's bias took 0.93 us at B = 128 beside 3.5 us for its weights (Zen 4, JDK 17, 2026-12-06).
+     */
+    private static void narrowBiasGradient(float[] dz, int dzOff, int dzStride, int batch, int rows, float[] g,
+                                           int gbOff) {
+        int r = 0;
+        for (; r + 4 <= rows; r += 4) {
+            float s0 = 0f;
+            float s1 = 0f;
+            float s2 = 0f;
+            float s3 = 0f;
+            for (int b = 0, i = dzOff + r; b < batch; b++, i += dzStride) {
+                s0 += dz[i];
+                s1 += dz[i + 1];
+                s2 += dz[i + 2];
+                s3 += dz[i + 3];
+            }
+            g[gbOff + r] = s0;
+            g[gbOff + r + 1] = s1;
+            g[gbOff + r + 2] = s2;
+            g[gbOff + r + 3] = s3;
+        }
+        for (; r < rows; r++) {
+            float s = 0f;
+            for (int b = 0, i = dzOff + r; b < batch; b++, i += dzStride) {
+                s += dz[i];
+            }
+            g[gbOff + r] = s;
         }
     }
 
