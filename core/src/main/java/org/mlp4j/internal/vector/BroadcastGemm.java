@@ -60,6 +60,15 @@ final class BroadcastGemm {
      * turns it off, for measuring. Zen 4, JDK 17, 2026-12-06, dW of the 128x10 layer at B = 128, best of 2000
      * calls, two JVMs each: 3.5 us with, 4.0 us without (8 + 2 rows).
      */
+    /**
+     * With 32 registers, dA (L = dZ, k contiguous) with fewer than this many k (a layer of fewer outputs: the
+     * 10-class output layer) reads L in place with the 4-row tiles: its copy, a scalar loop of k floats per row,
+     * cost more than the copied tiles saved. Zen 4, JDK 17, 2026-12-06, best of 2000 calls, two JVMs each: dA of
+     * the 128x10 layer at B = 128 4.4 us against 5.0-5.2 us copied, at B = 32 1.1 against 1.3; at k = 32
+     * (256x32) copied was faster (21.1 against 22.2 us), at k = 64 equal. dW keeps its copy at every k (784x256
+     * at B = 8: 42.9 us copied, 45.7 in place). {@code -Dmlp4j.broadcastGemm.shortK=0} copies always.
+     */
+    static final int SHORT_K = Integer.getInteger("mlp4j.broadcastGemm.shortK", 16);
     static final boolean TEN_ROWS = Boolean.parseBoolean(System.getProperty("mlp4j.broadcastGemm.ten", "true"));
 
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
@@ -79,11 +88,14 @@ final class BroadcastGemm {
         }
         // 10-row layers (a 10-class output layer's dW) in blocks of 10 (5 on 16 registers) x 2 vectors: no row
         // edge, whose 2-row tiles have too few FMA chains to cover the FMA latency.
-        boolean ten = TEN_ROWS && m % MR != 0 && m % TEN == 0;
-        int mr = ten ? TEN : MR;
-        int nr = ten ? 2 : NR;
         int vectors = n / LANES;
-        boolean copy = COPY_L && vectors > 0;
+        // with 32 registers L is copied (copyL), except dA's rows (k contiguous) when k is below SHORT_K: the
+        // in-place tiles of 4 rows then
+        boolean copy = COPY_L && vectors > 0 && !(lsk == 1 && kk < SHORT_K);
+        boolean inPlace32 = COPY_L && !copy;
+        boolean ten = TEN_ROWS && !inPlace32 && m % MR != 0 && m % TEN == 0;
+        int mr = ten ? TEN : inPlace32 ? 4 : MR;
+        int nr = ten ? 2 : NR;
         float[] lp = null;
         if (copy) {
             float[][] holder = SCRATCH.get();
