@@ -27,6 +27,11 @@ import java.util.zip.GZIPInputStream;
  * {@code images} (an MNIST IDX images .gz file: real inputs instead of uniform ones), {@code mnist} (the
  * directory of the MNIST files for {@code train}, default {@code data/mnist}). {@code infer} runs
  * {@code Network.predictBatch} with a workspace and checks that every build gives the first one's bits.
+ *
+ * <p>Caution (AMD EPYC Zen 4, 2026-12-06): with two builds in one JVM the second one loaded ran 3-17 % slower,
+ * whichever it was (both orders measured: the JDK's vector classes and their profiles are shared), and two
+ * 2-thread trainers ran 4x slower than either alone (not investigated). There, one build per JVM with a property
+ * ({@code name=jar@property=value}), JVMs alternated, was the comparison that held.
  */
 public final class BuildAB {
     private interface Call {
