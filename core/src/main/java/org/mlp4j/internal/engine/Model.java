@@ -207,21 +207,7 @@ public final class Model {
      * {@code out[outOff, outOff+outputSize)}.
      */
     public void predict(float[] x, int xOff, float[] out, int outOff, Buffers buffers) {
-        PackedWeights pw = ensurePacked();
-        Object al = alignedPacked();
-        int last = layout.layerCount() - 1;
-        for (int l = 0; l <= last; l++) {
-            int o = layout.outputs(l);
-            float[] dst = l == last ? out : buffers.a[l];
-            int dOff = l == last ? outOff : 0;
-            Activation act = activations[l];
-            pw.forwardOne(l, x, xOff, al, dst, dOff, act, leakySlope);
-            if (act == Activation.SOFTMAX) {
-                ActivationMath.softmaxInPlace(dst, dOff, o);
-            }
-            x = dst;
-            xOff = dOff;
-        }
+        forward(x, xOff, 1, null, buffers.a, 0, out, outOff);
     }
 
     /**
@@ -254,6 +240,8 @@ public final class Model {
      */
     public void forward(float[] x, int xOff, int rows, float[][] z, float[][] a, int row0, float[] out, int outOff) {
         PackedWeights pw = ensurePacked();
+        boolean one = rows == 1 && z == null; // a single sample without pre-activations: the aligned copy
+        Object al = one ? alignedPacked() : null;
         int last = layout.layerCount() - 1;
         for (int l = 0; l <= last; l++) {
             int o = layout.outputs(l);
@@ -261,7 +249,11 @@ public final class Model {
             float[] dst = toOut ? out : a[l];
             int dOff = toOut ? outOff : row0 * o;
             Activation act = activations[l];
-            pw.forward(l, x, xOff, rows, z == null ? null : z[l], row0 * o, dst, dOff, act, leakySlope);
+            if (one) {
+                pw.forwardOne(l, x, xOff, al, dst, dOff, act, leakySlope);
+            } else {
+                pw.forward(l, x, xOff, rows, z == null ? null : z[l], row0 * o, dst, dOff, act, leakySlope);
+            }
             if (act == Activation.SOFTMAX) {
                 for (int b = 0; b < rows; b++) {
                     ActivationMath.softmaxInPlace(dst, dOff + b * o, o);
